@@ -1,0 +1,59 @@
+"""Undersigned: joint statements and their signatories."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from . import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults < instance/config.py < PORTAL_* environment < test_config."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(config.Defaults)
+    app.config["LANGUAGES"] = config.LANGUAGES
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(app.config, app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"] or "memory://"
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
+
+    from . import database, filters, fragments, headers, i18n
+    from .extensions import babel, compress, csrf, db, limiter, migrate
+    from .mail import worker
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    compress.init_app(app)
+    limiter.init_app(app)
+    fragments.init_app(app)
+    worker.init_app(app)
+    with app.app_context():
+        database.tune_sqlite(db.engine)
+
+    from .views import errors, main, signatures, statements
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(signatures.bp)
+    app.register_blueprint(statements.bp)
+    errors.init_app(app)
+    i18n.init_app(app)
+    filters.init_app(app)
+    headers.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

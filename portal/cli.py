@@ -1,0 +1,129 @@
+"""Command-line stand-ins and jobs: ``flask demo``, ``mail``, ``signatures``, ``counts``..."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import signing
+from .database import write
+from .extensions import db
+from .models import Coordinator, Signature, SignatureState, Statement
+
+mail_cli = AppGroup("mail", help="The outbox.")
+signatures_cli = AppGroup("signatures", help="Moderate signatures.")
+counts_cli = AppGroup("counts", help="The stored counts.")
+coordinators_cli = AppGroup("coordinators", help="Coordinator accounts.")
+statements_cli = AppGroup("statements", help="Statements.")
+
+
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending every few seconds.")
+@click.option("--interval", default=5.0, show_default=True)
+def mail_send(loop: bool, interval: float) -> None:
+    """Deliver due emails from the outbox."""
+    from .mail import send_due
+
+    while True:
+        sent, failed = send_due()
+        click.echo(f"sent {sent}, failed {failed}")
+        if not loop:
+            break
+        time.sleep(interval)
+
+
+@signatures_cli.command("approve")
+@click.argument("slug")
+@click.option("--all", "everything", is_flag=True, help="Approve every confirmed signature.")
+@click.argument("uids", nargs=-1)
+def signatures_approve(slug: str, everything: bool, uids: tuple[str, ...]) -> None:
+    """Approve confirmed signatures of SLUG (by uid, or --all)."""
+    statement = db.session.scalars(select(Statement).where(Statement.slug == slug)).one_or_none()
+    if statement is None:
+        raise click.ClickException(f"no statement with slug {slug!r}")
+    query = select(Signature.id, Signature.uid).where(
+        Signature.statement_id == statement.id, Signature.state == SignatureState.confirmed)
+    if not everything:
+        if not uids:
+            raise click.UsageError("name signature uids, or pass --all")
+        query = query.where(Signature.uid.in_(uids))
+    rows = db.session.execute(query).all()
+    approved = sum(signing.moderate(ident, approve=True, actor="cli") for ident, _uid in rows)
+    click.echo(f"approved {approved} signature(s)")
+
+
+@signatures_cli.command("list")
+@click.argument("slug")
+@click.option("--state", default="confirmed", show_default=True)
+def signatures_list(slug: str, state: str) -> None:
+    """List signatures of SLUG in a state (uids to approve)."""
+    rows = db.session.execute(
+        select(Signature.uid, Signature.name, Signature.country, Signature.created_at)
+        .join(Statement).where(Statement.slug == slug, Signature.state == state)
+        .order_by(Signature.id)).all()
+    for uid, name, country, created in rows:
+        click.echo(f"{uid}  {country}  {created:%Y-%m-%d %H:%M}  {name}")
+    click.echo(f"{len(rows)} signature(s) {state}")
+
+
+@counts_cli.command("reconcile")
+@click.option("--check", is_flag=True, help="Report drift without repairing it (exit 1 if any).")
+def counts_reconcile(check: bool) -> None:
+    """Recount every statement from its rows; repair drift."""
+    from .counts import reconcile
+
+    with write() as session:
+        drifts = reconcile(session, repair=not check)
+    for drift in drifts:
+        click.echo(f"{drift.slug}: stored {drift.stored}, rows {drift.actual}")
+    click.echo(f"{len(drifts)} statement(s) drifted" + ("" if check else ", repaired"))
+    if check and drifts:
+        raise SystemExit(1)
+
+
+@coordinators_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Coordinator")
+@click.option("--admin", is_flag=True)
+@click.password_option()
+def coordinators_create(email: str, name: str, admin: bool, password: str) -> None:
+    """Create a coordinator account."""
+    from .accounts import create_coordinator
+
+    create_coordinator(email, name, password, admin=admin)
+    click.echo(f"created {'administrator' if admin else 'coordinator'} {email}")
+
+
+@statements_cli.command("tick")
+def statements_tick() -> None:
+    """Apply due scheduled publications and deadlines."""
+    from .statements import refresh
+
+    for statement in db.session.scalars(select(Statement)).all():
+        refresh(statement)
+    click.echo("ok")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if a statement exists.")
+def demo(if_empty: bool) -> None:
+    """Load demo statements, signatures and a coordinator; print the login."""
+    from .demo import load
+
+    if if_empty and db.session.scalar(select(Statement.id).limit(1)) is not None:
+        admin = db.session.scalar(select(Coordinator.email).where(Coordinator.is_admin))
+        click.echo(f"Demo data already loaded. Coordinator login: {admin} (password as printed before,"
+                   " or see instance/demo-login.txt)")
+        return
+    email, password = load()
+    click.echo(f"Demo data loaded.\nCoordinator login: {email}\nPassword: {password}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo)

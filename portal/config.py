@@ -1,0 +1,77 @@
+"""Settings: defaults here, then ``instance/config.py``, then ``PORTAL_*`` variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LANGUAGES = ["en", "fr", "es", "ar", "ru"]
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+class Defaults:
+    """Values used when nothing else sets them."""
+
+    DATABASE_URL = ""  # empty: a SQLite file in instance/
+    SMTP_URL = ""  # empty: print emails to the console
+    MAIL_FROM = "Undersigned <no-reply@undersigned.invalid>"
+    RATELIMIT_STORAGE_URI = ""  # empty: a SQLite-backed store in instance/
+    BASE_URL = "http://127.0.0.1:5000"
+    SIGN_RATE_LIMIT = "10/minute;60/hour"
+    MAX_CONTENT_LENGTH = 64 * 1024
+    CONFIRMATION_RESENDS = 3
+    MAIL_SENDER_THREAD = True
+    MAIL_POLL_SECONDS = 30
+    SIGNATORIES_PER_PAGE = 50
+    WTF_CSRF_TIME_LIMIT = 6 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/json", "application/javascript"]
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_MIN_SIZE = 500
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+def from_environment(prefix: str = "PORTAL_") -> dict:
+    """Read ``PORTAL_*`` variables; JSON values (numbers, booleans) are decoded."""
+    found = {}
+    for key, raw in os.environ.items():
+        if not key.startswith(prefix):
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        if not isinstance(value, int | float | bool | list):
+            value = raw
+        found[key[len(prefix):]] = value
+    return found
+
+
+def secret_key(instance_path: str) -> str:
+    """Return the secret in ``instance/secret_key``, creating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_uri(config: dict, instance_path: str) -> str:
+    """Turn ``DATABASE_URL`` into an SQLAlchemy URI, defaulting to a SQLite file."""
+    url = config.get("DATABASE_URL") or ""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url

@@ -1,0 +1,104 @@
+"""The stored tallies: kept exact in the same transaction as each state change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from .models import CountryTally, Kind, Signature, SignatureState, Statement
+
+
+def _upsert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def tally(session: Session, statement_id: int, kind: str, country: str, delta: int) -> None:
+    """Add ``delta`` (+1 or -1) validated signatures of ``kind`` from ``country``.
+
+    :param session: the session inside the caller's write transaction.
+    """
+    insert = _upsert(session)
+    stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CountryTally.statement_id, CountryTally.country],
+        set_={"n": CountryTally.n + delta},
+    ).returning(CountryTally.n)
+    n_after = session.execute(stmt).scalar_one()
+    new_country = 1 if (delta > 0 and n_after == delta) else -1 if (delta < 0 and n_after == 0) else 0
+    is_org = kind == Kind.organisation
+    session.execute(
+        update(Statement)
+        .where(Statement.id == statement_id)
+        .values(
+            count_total=Statement.count_total + delta,
+            count_organisations=Statement.count_organisations + (delta if is_org else 0),
+            count_individuals=Statement.count_individuals + (0 if is_org else delta),
+            count_countries=Statement.count_countries + new_country,
+            version=Statement.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A statement whose stored tallies differed from its rows."""
+
+    slug: str
+    stored: tuple[int, int, int, int]
+    actual: tuple[int, int, int, int]
+
+
+def reconcile(session: Session, repair: bool = True) -> list[Drift]:
+    """Recount every statement from its rows and report (and by default repair) drift.
+
+    :param session: a session; repairs are committed by the caller's transaction.
+    :returns: one :class:`Drift` per statement whose stored counts were wrong.
+    """
+    validated = Signature.state == SignatureState.validated
+    rows = session.execute(
+        select(
+            Signature.statement_id,
+            func.count(),
+            func.sum(case((Signature.kind == Kind.organisation, 1), else_=0)),
+            func.count(func.distinct(Signature.country)),
+        )
+        .where(validated)
+        .group_by(Signature.statement_id)
+    ).all()
+    actual = {sid: (total, int(orgs or 0), total - int(orgs or 0), countries)
+              for sid, total, orgs, countries in rows}
+    per_country = session.execute(
+        select(Signature.statement_id, Signature.country, func.count())
+        .where(validated)
+        .group_by(Signature.statement_id, Signature.country)
+    ).all()
+    tallies = {(t.statement_id, t.country): t.n for t in session.scalars(select(CountryTally))}
+    expected_tallies = {(sid, c): n for sid, c, n in per_country}
+    drifts = []
+    for st in session.scalars(select(Statement).order_by(Statement.id)):
+        stored = (st.count_total, st.count_organisations, st.count_individuals, st.count_countries)
+        real = actual.get(st.id, (0, 0, 0, 0))
+        own_keys = {k for k in tallies.keys() | expected_tallies.keys() if k[0] == st.id}
+        tally_drift = any(tallies.get(k, 0) != expected_tallies.get(k, 0) for k in own_keys)
+        if stored == real and not tally_drift:
+            continue
+        drifts.append(Drift(st.slug, stored, real))
+        if repair:
+            (st.count_total, st.count_organisations, st.count_individuals,
+             st.count_countries) = real
+            st.version += 1
+            for key in own_keys:
+                want = expected_tallies.get(key, 0)
+                tally_row = session.get(CountryTally, key)
+                if tally_row is None:
+                    session.add(CountryTally(statement_id=key[0], country=key[1], n=want))
+                else:
+                    tally_row.n = want
+    return drifts

@@ -1,0 +1,60 @@
+"""Engine tuning and the write-transaction helper that services use."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write", default=False)
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Apply the pragmas and take BEGIN into our own hands on a SQLite engine.
+
+    pysqlite's own BEGIN is deferred: a read that later writes can fail with
+    "database is locked" without waiting. Write transactions therefore start with
+    BEGIN IMMEDIATE, which waits on ``busy_timeout`` for the write lock instead.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def write() -> Iterator[Session]:
+    """Run a block in one write transaction: commit on success, roll back on error."""
+    session = db.session()
+    if session.in_transaction():
+        # End any read snapshot first, so the write lock is taken at BEGIN.
+        session.commit()
+    token = _write_intent.set(True)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        _write_intent.reset(token)

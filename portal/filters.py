@@ -1,0 +1,46 @@
+"""Template filters and globals: localised names, dates, numbers and Markdown."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+
+from . import markdown
+from .models import Statement, as_utc
+from .text import country_name
+
+
+def _lang() -> str:
+    return getattr(g, "lang", None) or str(get_locale())
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language ("français", "العربية")."""
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except ValueError:
+        return code
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+def name_hint(statement: Statement) -> str:
+    if statement.allow_organisations and statement.allow_individuals:
+        return _("The organisation's name, or your own name if you sign as an individual.")
+    if statement.allow_organisations:
+        return _("The organisation's name, as it should appear in the list.")
+    return _("Your name, as it should appear in the list.")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        language_name=language_name,
+        country=lambda code: country_name(code, _lang()),
+        markdown=markdown.render,
+        number=lambda value: format_decimal(value),
+        date=lambda moment: format_date(as_utc(moment), format="long"),
+        datetime=lambda moment: format_datetime(as_utc(moment), format="long"),
+    )
+    app.jinja_env.globals.update(name_hint=name_hint)

@@ -1,0 +1,78 @@
+"""Forms. Labels are lazy strings so they translate per request."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, URLField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+
+from .models import Kind, Visibility
+
+ORG_TYPES = [
+    ("", _l("Not specified")),
+    ("ngo", _l("Non-governmental organisation")),
+    ("media", _l("Media outlet")),
+    ("union", _l("Trade union or professional association")),
+    ("academic", _l("University or research body")),
+    ("other", _l("Other")),
+]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignForm(FlaskForm):
+    class Meta:
+        # Filter, then validate: " " is empty and a pasted URL loses stray spaces.
+        def bind_field(self, form, unbound_field, options):
+            options.setdefault("filters", []).append(_strip)
+            return unbound_field.bind(form=form, **options)
+
+    kind = RadioField(
+        _l("Who is signing?"),
+        choices=[(Kind.organisation.value, _l("An organisation")),
+                 (Kind.individual.value, _l("An individual"))],
+        default=Kind.organisation.value,
+        validators=[DataRequired(_l("Choose who is signing."))],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the name to be shown.")), Length(max=300)],
+    )
+    signer_name = StringField(_l("Your name"), validators=[Length(max=200)])
+    role = StringField(_l("Your role"), validators=[Length(max=200)])
+    website = URLField(
+        _l("Website (optional)"),
+        validators=[Optional(), Length(max=300),
+                    URL(require_tld=True, message=_l("Enter a full web address, such as https://example.org."))],
+    )
+    org_type = SelectField(_l("Type of organisation (optional)"), choices=ORG_TYPES, default="")
+    country = SelectField(
+        _l("Country"), validators=[DataRequired(_l("Choose a country from the list."))],
+        validate_choice=False,
+    )
+    email = EmailField(
+        _l("Contact email (never shown publicly)"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
+                    Email(message=_l("Enter an email address such as name@example.org."),
+                          check_deliverability=False)],
+    )
+    visibility = RadioField(
+        _l("How should your signature appear?"),
+        choices=[(Visibility.full.value, _l("Show the name in full")),
+                 (Visibility.country.value, _l("Show only the country")),
+                 (Visibility.hidden.value, _l("Count it, but do not list it"))],
+        default=Visibility.full.value,
+        validators=[DataRequired(_l("Choose how your signature is shown."))],
+    )
+    authorised = BooleanField(_l("I am authorised to sign on behalf of this organisation"))
+
+    def validate_signer_name(self, field):
+        if self.kind.data == Kind.organisation and not field.data:
+            raise ValidationError(_l("Enter the name of the person signing."))
+
+    def validate_authorised(self, field):
+        if self.kind.data == Kind.organisation and not field.data:
+            raise ValidationError(_l("Please confirm that you may sign for this organisation."))

@@ -1,0 +1,279 @@
+"""Typed models and their state predicates. No request, no commit."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, stored as UTC."""
+    return datetime.now(UTC)
+
+
+def new_uid() -> str:
+    """An unguessable public id for a row."""
+    return secrets.token_urlsafe(12)
+
+
+class StatementState(enum.StrEnum):
+    draft = "draft"
+    collecting = "collecting"
+    published = "published"
+    closed = "closed"
+    archived = "archived"
+
+
+class SignatureState(enum.StrEnum):
+    pending = "pending"  # submitted, email not yet confirmed
+    confirmed = "confirmed"  # email confirmed, waiting for a coordinator
+    validated = "validated"  # counts and, by visibility, shows
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    fraudulent = "fraudulent"  # shadow-rejected: never counted, never shown
+    invalidated = "invalidated"
+
+
+class Visibility(enum.StrEnum):
+    full = "full"
+    country = "country"
+    hidden = "hidden"
+
+
+class Kind(enum.StrEnum):
+    organisation = "organisation"
+    individual = "individual"
+
+
+def _enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
+
+
+statement_coordinators = Table(
+    "statement_coordinators",
+    db.metadata,
+    Column("statement_id", ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True),
+    Column("coordinator_id", ForeignKey("coordinators.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Coordinator(db.Model):
+    __tablename__ = "coordinators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Statement(db.Model):
+    __tablename__ = "statements"
+    __table_args__ = (
+        _enum_check("state", StatementState),
+        CheckConstraint("moderation IN ('pre', 'post')", name="moderation_valid"),
+        CheckConstraint("allow_organisations OR allow_individuals", name="some_signer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    original_lang: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=StatementState.draft, index=True)
+    allow_organisations: Mapped[bool] = mapped_column(Boolean, default=True)
+    allow_individuals: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation: Mapped[str] = mapped_column(String(4), default="pre")
+    require_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    private_key: Mapped[str] = mapped_column(String(32), default=new_uid)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target_count: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Stored tallies, changed in the same transaction as each state change.
+    count_total: Mapped[int] = mapped_column(Integer, default=0)
+    count_organisations: Mapped[int] = mapped_column(Integer, default=0)
+    count_individuals: Mapped[int] = mapped_column(Integer, default=0)
+    count_countries: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by every change a reader can see; the count's ETag is built on it.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    translations: Mapped[list[StatementTranslation]] = relationship(
+        back_populates="statement", cascade="all, delete-orphan", order_by="StatementTranslation.lang"
+    )
+    coordinators: Mapped[list[Coordinator]] = relationship(secondary=statement_coordinators)
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in (StatementState.published, StatementState.closed, StatementState.archived)
+
+    @property
+    def is_listed(self) -> bool:
+        return self.state == StatementState.published
+
+    @property
+    def accepts_signatures(self) -> bool:
+        """Open for signing by state and deadline (the pause switch is checked by services)."""
+        if self.state not in (StatementState.collecting, StatementState.published):
+            return False
+        return self.deadline_at is None or as_utc(self.deadline_at) > utcnow()
+
+    @property
+    def signing_open(self) -> bool:
+        return self.accepts_signatures and not self.paused
+
+    def translation(self, lang: str) -> StatementTranslation | None:
+        """The published translation in ``lang``, if any."""
+        for tr in self.translations:
+            if tr.lang == lang and tr.published:
+                return tr
+        return None
+
+    def published_translations(self) -> list[StatementTranslation]:
+        return [tr for tr in self.translations if tr.published]
+
+
+class StatementTranslation(db.Model):
+    __tablename__ = "statement_translations"
+    __table_args__ = (UniqueConstraint("statement_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The original's revision this translation was made from; older means stale.
+    source_revision: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+    statement: Mapped[Statement] = relationship(back_populates="translations")
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        UniqueConstraint("statement_id", "email_canonical"),
+        _enum_check("state", SignatureState),
+        _enum_check("visibility", Visibility),
+        _enum_check("kind", Kind),
+        Index("ix_signatures_listing", "statement_id", "state", "sort_key", "id"),
+        Index("ix_signatures_country", "statement_id", "country", "state", "sort_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(24), unique=True, default=new_uid)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(300))
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    org_type: Mapped[str] = mapped_column(String(40), default="")
+    authorised: Mapped[bool] = mapped_column(Boolean, default=False)
+    country: Mapped[str] = mapped_column(String(2))
+    visibility: Mapped[str] = mapped_column(String(8), default=Visibility.full)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_canonical: Mapped[str] = mapped_column(String(254))
+    lang: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=SignatureState.pending)
+    launch: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    confirmation_sends: Mapped[int] = mapped_column(Integer, default=1)
+    sort_key: Mapped[str] = mapped_column(String(600), default="")
+    search_text: Mapped[str] = mapped_column(String(600), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    statement: Mapped[Statement] = relationship()
+
+    @property
+    def counts(self) -> bool:
+        return self.state == SignatureState.validated
+
+    @property
+    def listed(self) -> bool:
+        return self.counts and self.visibility != Visibility.hidden
+
+
+class CountryTally(db.Model):
+    """Validated signatures per (statement, country): keeps ``count_countries`` O(1)."""
+
+    __tablename__ = "country_tallies"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModerationEvent(db.Model):
+    """The audit trail: who did what, when, and from which state to which."""
+
+    __tablename__ = "moderation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(60), default="system")
+    action: Mapped[str] = mapped_column(String(40))
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatures.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[Coordinator | None] = relationship()
+
+
+class OutboxMail(db.Model):
+    """An email waiting to be sent. Signing writes it; the sender delivers it."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

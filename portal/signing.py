@@ -1,0 +1,244 @@
+"""Signing services: sign, confirm, withdraw, and the moderator's approve and reject."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from . import tokens
+from .counts import _upsert, tally
+from .database import write
+from .mail import queue, worker
+from .models import (
+    Kind,
+    ModerationEvent,
+    Signature,
+    SignatureState,
+    Statement,
+    Visibility,
+    new_uid,
+    utcnow,
+)
+from .text import canonical_email, country_codes, fold, sort_key
+
+
+class SigningError(Exception):
+    """A reason the signature cannot be taken: ``field`` is None for the whole form."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    statement_id: int
+    kind: str
+    name: str
+    country: str
+    email: str
+    lang: str
+    visibility: str = Visibility.full
+    signer_name: str = ""
+    role: str = ""
+    website: str = ""
+    org_type: str = ""
+    authorised: bool = False
+    ip: str | None = None
+
+
+class Outcome(enum.StrEnum):
+    awaiting_moderation = "awaiting_moderation"
+    counted = "counted"
+    withdrawn = "withdrawn"
+    invalid = "invalid"
+
+
+def _check(req: SignRequest, statement: Statement | None) -> Statement:
+    if statement is None or not statement.accepts_signatures:
+        raise SigningError(None, _("Signing of this statement is closed."))
+    if statement.paused or current_app.config.get("SIGNING_PAUSED"):
+        raise SigningError(None, _("Signing is paused for now. Please try again later."))
+    if req.kind == Kind.organisation and not statement.allow_organisations:
+        raise SigningError("kind", _("This statement is signed by individuals only."))
+    if req.kind == Kind.individual and not statement.allow_individuals:
+        raise SigningError("kind", _("This statement is signed by organisations only."))
+    if req.kind not in set(Kind):
+        raise SigningError("kind", _("Choose who is signing."))
+    if req.kind == Kind.organisation and not req.authorised:
+        raise SigningError("authorised", _("Please confirm that you may sign for this organisation."))
+    if req.country not in country_codes():
+        raise SigningError("country", _("Choose a country from the list."))
+    if req.visibility not in set(Visibility):
+        raise SigningError("visibility", _("Choose how your signature is shown."))
+    return statement
+
+
+def _send_confirmation(session, signature: Signature, statement: Statement) -> None:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with force_locale(signature.lang if signature.lang in current_app.config["LANGUAGES"] else "en"):
+        tr = statement.translation(signature.lang) or statement.translation(statement.original_lang)
+        context = {
+            "signature": signature,
+            "title": tr.title if tr else statement.slug,
+            "confirm_url": f"{base}/confirm/{tokens.make('confirm', signature.uid)}",
+            "withdraw_url": f"{base}/withdraw/{tokens.make('withdraw', signature.uid)}",
+        }
+        subject = _("Please confirm your signature: %(title)s", title=context["title"])
+        body = render_template("mail/confirm.txt", **context)
+    queue(session, signature.email, subject, body)
+
+
+def sign(req: SignRequest) -> None:
+    """Take a signature, or quietly resend the confirmation for one already taken.
+
+    The caller answers the same way in both cases, so nothing reveals who signed.
+
+    :raises SigningError: the statement is closed or paused, or a field is invalid.
+    """
+    canonical = canonical_email(req.email)
+    with write() as session:
+        statement = _check(req, session.get(Statement, req.statement_id))
+        insert = _upsert(session)
+        values = dict(
+            uid=new_uid(),
+            statement_id=statement.id, kind=req.kind, name=req.name.strip(),
+            signer_name=req.signer_name.strip(), role=req.role.strip(),
+            website=req.website.strip(), org_type=req.org_type, authorised=req.authorised,
+            country=req.country, visibility=req.visibility, email=req.email.strip(),
+            email_canonical=canonical, lang=req.lang, state=SignatureState.pending,
+            launch=statement.state == "collecting", ip_hash=tokens.ip_hash(req.ip),
+            confirmation_sends=1, sort_key=listing_key(req.name, req.visibility, req.country),
+            search_text=fold(req.name), created_at=utcnow(),
+        )
+        new_id = session.execute(
+            insert(Signature).values(**values)
+            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical"])
+            .returning(Signature.id)
+        ).scalar_one_or_none()
+        if new_id is not None:
+            signature = session.get(Signature, new_id)
+            _event(session, signature, "signed", None, SignatureState.pending, actor="signer")
+            if statement.require_confirmation:
+                _send_confirmation(session, signature, statement)
+            else:
+                _confirm(session, signature)
+        else:
+            existing = session.scalars(
+                select(Signature).where(Signature.statement_id == statement.id,
+                                        Signature.email_canonical == canonical)
+            ).one()
+            limit = current_app.config["CONFIRMATION_RESENDS"]
+            if existing.state == SignatureState.pending and existing.confirmation_sends <= limit:
+                existing.confirmation_sends += 1
+                _send_confirmation(session, existing, statement)
+    worker.notify()
+
+
+def listing_key(name: str, visibility: str, country: str) -> str:
+    """Collation key; country-only signatories sort last, so their place says nothing of the name."""
+    if visibility == Visibility.country:
+        return "ffff" + country.encode().hex()
+    return sort_key(name)
+
+
+def _event(session, signature: Signature, action: str, before, after, actor: str = "system",
+           actor_id: int | None = None, detail: str = "") -> None:
+    session.add(ModerationEvent(
+        statement_id=signature.statement_id, signature_id=signature.id, action=action,
+        from_state=before, to_state=after, actor_label=actor, actor_id=actor_id, detail=detail,
+    ))
+
+
+def _move(session, signature: Signature, before: tuple[str, ...], after: str, **stamps) -> bool:
+    """Conditionally change state; only the transaction that wins the row does the rest."""
+    result = session.execute(
+        update(Signature)
+        .where(Signature.id == signature.id, Signature.state.in_(before))
+        .values(state=after, **stamps)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    was = signature.state
+    session.refresh(signature)
+    if was == SignatureState.validated and after != SignatureState.validated:
+        tally(session, signature.statement_id, signature.kind, signature.country, -1)
+    elif after == SignatureState.validated and was != SignatureState.validated:
+        tally(session, signature.statement_id, signature.kind, signature.country, +1)
+    return True
+
+
+def _confirm(session, signature: Signature) -> Outcome:
+    statement = signature.statement
+    after = SignatureState.validated if statement.moderation == "post" else SignatureState.confirmed
+    before = signature.state
+    if _move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow()):
+        _event(session, signature, "confirmed", before, after, actor="signer")
+    if signature.state == SignatureState.validated:
+        return Outcome.counted
+    return Outcome.awaiting_moderation
+
+
+def confirm(token: str) -> Outcome:
+    """Confirm the email of a signature; any number of repeats count once.
+
+    :returns: what the signer should be told. A shadow-rejected signature is told the
+        same as a real one and stays uncounted.
+    """
+    uid = tokens.read("confirm", token)
+    if uid is None:
+        return Outcome.invalid
+    with write() as session:
+        signature = session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+        if signature is None:
+            return Outcome.invalid
+        if signature.state in (SignatureState.withdrawn, SignatureState.rejected,
+                               SignatureState.invalidated):
+            return Outcome.invalid
+        if signature.state == SignatureState.fraudulent:
+            return Outcome.awaiting_moderation
+        return _confirm(session, signature)
+
+
+def withdraw(token: str) -> Outcome:
+    """Withdraw a signature; it stops counting and showing at once."""
+    uid = tokens.read("withdraw", token)
+    if uid is None:
+        return Outcome.invalid
+    with write() as session:
+        signature = session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+        if signature is None:
+            return Outcome.invalid
+        before = signature.state
+        live = (SignatureState.pending, SignatureState.confirmed, SignatureState.validated)
+        if _move(session, signature, live, SignatureState.withdrawn):
+            _event(session, signature, "withdrawn", before, SignatureState.withdrawn, actor="signer")
+        return Outcome.withdrawn
+
+
+def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
+             actor: str = "coordinator", reason: str = "") -> bool:
+    """Approve (count) or reject a confirmed signature.
+
+    :returns: True when this call changed the signature.
+    """
+    after = SignatureState.validated if approve else SignatureState.rejected
+    with write() as session:
+        signature = session.get(Signature, signature_id)
+        if signature is None:
+            return False
+        before = signature.state
+        allowed = (SignatureState.confirmed,) if approve else (
+            SignatureState.confirmed, SignatureState.validated)
+        changed = _move(session, signature, allowed, after, moderated_at=utcnow())
+        if changed:
+            _event(session, signature, "approved" if approve else "rejected", before, after,
+                   actor=actor, actor_id=actor_id, detail=reason)
+        return changed

@@ -1,0 +1,135 @@
+"""Reading statements for the public, and the time-driven lifecycle steps."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+
+from .database import write
+from .extensions import db
+from .models import (
+    ModerationEvent,
+    Signature,
+    SignatureState,
+    Statement,
+    StatementState,
+    Visibility,
+    as_utc,
+    utcnow,
+)
+from .text import fold
+
+
+def find_public(slug: str, key: str | None = None) -> Statement | None:
+    """A statement the public may see: published or later, or collecting with its key."""
+    statement = db.session.scalars(select(Statement).where(Statement.slug == slug)).one_or_none()
+    if statement is None:
+        return None
+    if statement.state == StatementState.collecting:
+        if key and hmac.compare_digest(key, statement.private_key):
+            return refresh(statement)
+        return None
+    return refresh(statement) if statement.is_public else None
+
+
+def listed() -> list[Statement]:
+    """Published statements, newest first."""
+    due = db.session.scalars(
+        select(Statement).where(Statement.state == StatementState.collecting,
+                                Statement.publish_at.is_not(None), Statement.publish_at <= utcnow())
+    ).all()
+    for statement in due:
+        refresh(statement)
+    return list(db.session.scalars(
+        select(Statement)
+        .where(Statement.state == StatementState.published)
+        .order_by(Statement.published_at.desc(), Statement.id.desc())
+    ))
+
+
+def refresh(statement: Statement) -> Statement:
+    """Apply a due scheduled publication or deadline, so no cron is needed for correctness."""
+    now = utcnow()
+    publish_due = (statement.state == StatementState.collecting and statement.publish_at
+                   and as_utc(statement.publish_at) <= now)
+    close_due = (statement.state in (StatementState.collecting, StatementState.published)
+                 and statement.deadline_at and as_utc(statement.deadline_at) <= now)
+    if publish_due:
+        transition(statement.id, StatementState.collecting, StatementState.published, "published")
+    if close_due:
+        transition(statement.id, StatementState.published, StatementState.closed, "closed")
+    if publish_due or close_due:
+        db.session.refresh(statement)
+    return statement
+
+
+def transition(statement_id: int, before: str, after: str, action: str,
+               actor_id: int | None = None, actor: str = "system") -> bool:
+    """Move a statement from ``before`` to ``after`` if it is still in ``before``.
+
+    :returns: True when this call made the change (so it is written to the audit log once).
+    """
+    now = utcnow()
+    stamps: dict = {"state": after, "version": Statement.version + 1}
+    if after == StatementState.published:
+        stamps["published_at"] = now
+    if after == StatementState.closed:
+        stamps["closed_at"] = now
+    with write() as session:
+        changed = session.execute(
+            update(Statement).where(Statement.id == statement_id, Statement.state == before)
+            .values(**stamps).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if changed:
+            session.add(ModerationEvent(statement_id=statement_id, action=action, from_state=before,
+                                        to_state=after, actor_id=actor_id, actor_label=actor))
+    return changed
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Signature]
+    next_cursor: str | None
+
+
+def _encode(signature: Signature) -> str:
+    raw = f"{signature.sort_key}:{signature.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key, _, ident = raw.rpartition(":")
+        return key, int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def signatories(statement: Statement, q: str = "", country: str = "",
+                cursor: str = "", limit: int = 50) -> Page:
+    """One page of listed signatories in collation order, by keyset (never OFFSET)."""
+    query = select(Signature).where(
+        Signature.statement_id == statement.id,
+        Signature.state == SignatureState.validated,
+        Signature.visibility != Visibility.hidden,
+    )
+    if country:
+        query = query.where(Signature.country == country)
+    if q:
+        needle = fold(q)[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Signature.visibility == Visibility.full,
+                            Signature.search_text.like(f"%{needle}%", escape="\\"))
+    after = _decode(cursor) if cursor else None
+    if after:
+        key, ident = after
+        query = query.where(or_(Signature.sort_key > key,
+                                and_(Signature.sort_key == key, Signature.id > ident)))
+    rows = list(db.session.scalars(query.order_by(Signature.sort_key, Signature.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _encode(rows[-1]) if more and rows else None)

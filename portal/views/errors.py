@@ -1,0 +1,61 @@
+"""Error pages: a clear message in the reader's language, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import db
+from ..fragments import wants_fragment
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You are not allowed to do that."),
+        404: _("There is nothing at this address. Check the link you followed."),
+        405: _("That action is not allowed here."),
+        413: _("What you sent is too large."),
+        422: _("Some of what you sent could not be accepted."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing you sent was lost; please try again."),
+        503: _("The service is briefly unavailable. Please try again shortly."),
+    }
+
+
+def _page(code: int, message: str | None = None):
+    text = message or _messages().get(code) or _messages()[500 if code >= 500 else 400]
+    template = "errors/_error.html" if wants_fragment() else "errors/error.html"
+    return render_template(template, code=code, message=text), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        if request.endpoint == "statements.sign":
+            from .statements import resubmit_after_csrf
+
+            return resubmit_after_csrf()
+        return _page(400, _("This form has expired. Go back, reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return _internal(error)
+        return _page(error.code or 400)
+
+    @app.errorhandler(Exception)
+    def _internal(error):
+        db.session.rollback()
+        # The frames only: an exception's text can quote SQL parameters, emails among them.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method,
+                  request.endpoint, frames)
+        return _page(500)

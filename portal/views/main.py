@@ -1,0 +1,31 @@
+"""Site-wide routes: the language redirect and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from sqlalchemy import text
+
+from ..extensions import db
+from ..i18n import best_language
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Send the reader to the best language."""
+    response = redirect(url_for("statements.index", lang=best_language()), code=302)
+    response.vary.add("Cookie")
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness, including a round trip to the database."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # report, don't raise: this is what the probe is for
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

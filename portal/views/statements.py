@@ -1,0 +1,166 @@
+"""Public statement pages: the list, the statement, its count, signatories and signing."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import signing
+from .. import statements as service
+from ..fragments import render, wants_fragment
+from ..forms import SignForm
+from ..extensions import db
+from ..i18n import known
+from ..models import Kind, Statement
+from ..text import countries
+
+bp = Blueprint("statements", __name__, url_prefix="/<lang>")
+
+
+@bp.url_value_preprocessor
+def _pull_lang(endpoint, values):
+    lang = values.pop("lang")
+    if not known(lang):
+        abort(404)
+    g.lang = lang
+
+
+@bp.url_defaults
+def _add_lang(endpoint, values):
+    if "lang" not in values and getattr(g, "lang", None):
+        values["lang"] = g.lang
+
+
+def get_statement(slug: str) -> Statement:
+    """The statement the public may see at this URL, or 404."""
+    key = request.values.get("key")
+    statement = service.find_public(slug, key)
+    if statement is None:
+        abort(404)
+    g.key = key if statement.state == "collecting" else None
+    return statement
+
+
+def _text(statement: Statement):
+    """The translation in the page's language, else the original with a notice."""
+    tr = statement.translation(g.lang)
+    if tr is not None:
+        return tr, False
+    return statement.translation(statement.original_lang) or statement.translations[0], True
+
+
+def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
+    form = form or SignForm()
+    form.country.choices = [("", _("Choose a country"))] + list(countries(g.lang))
+    if not statement.allow_individuals:
+        form.kind.data = Kind.organisation.value
+    elif not statement.allow_organisations:
+        form.kind.data = Kind.individual.value
+    return form
+
+
+def _filters() -> dict:
+    return {"q": request.args.get("q", "")[:100].strip(),
+            "country": request.args.get("country", "")[:2].upper(),
+            "cursor": request.args.get("after", "")[:1000]}
+
+
+def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
+    tr, fallback = _text(statement)
+    filters = _filters()
+    page = service.signatories(statement, limit=current_app.config["SIGNATORIES_PER_PAGE"], **filters)
+    return {"statement": statement, "tr": tr, "fallback": fallback, "page": page,
+            "filters": filters, "form": _sign_form(statement, form) if statement.accepts_signatures else None,
+            "countries": countries(g.lang), "key": g.get("key")}
+
+
+@bp.get("/")
+def index():
+    """Published statements, newest first, with their counts."""
+    items = [(statement, _text(statement)[0]) for statement in service.listed()]
+    response = make_response(render_template("statements/index.html", items=items))
+    response.set_cookie("lang", g.lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/s/<slug>")
+def show(slug: str):
+    """The statement page."""
+    statement = get_statement(slug)
+    return render_template("statements/show.html", **_page_context(statement))
+
+
+@bp.get("/s/<slug>/signatories")
+def signatories(slug: str):
+    """A page of the list, with search and the country filter."""
+    statement = get_statement(slug)
+    return render("statements/signatories.html", "statements/_signatories.html",
+                  **_page_context(statement))
+
+
+@bp.get("/s/<slug>/count")
+def count(slug: str):
+    """The counter fragment that the page polls; 304 while unchanged, 286 once closed."""
+    statement = get_statement(slug)
+    etag = f"c{statement.id}-{statement.version}-{g.lang}"
+    open_ = statement.signing_open
+    if open_ and request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render_template("statements/_count.html", statement=statement,
+                                                 key=g.get("key")), 200 if open_ else 286)
+    response.set_etag(etag)
+    response.cache_control.public = statement.state != "collecting"
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.post("/s/<slug>/sign")
+def sign(slug: str):
+    """Take a signature: 303 to the thank-you page, or the thank-you fragment for htmx."""
+    statement = get_statement(slug)
+    form = _sign_form(statement, SignForm())
+    if statement.accepts_signatures and form.validate_on_submit():
+        try:
+            signing.sign(signing.SignRequest(
+                statement_id=statement.id, kind=form.kind.data, name=form.name.data,
+                country=form.country.data, email=form.email.data, lang=g.lang,
+                visibility=form.visibility.data, signer_name=form.signer_name.data or "",
+                role=form.role.data or "", website=form.website.data or "",
+                org_type=form.org_type.data or "", authorised=form.authorised.data,
+                ip=request.remote_addr,
+            ))
+        except signing.SigningError as error:
+            target = getattr(form, error.field, None) if error.field else None
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            if wants_fragment():
+                db.session.refresh(statement)
+                return render_template("statements/_thanks.html", statement=statement,
+                                       key=g.get("key"), oob=True)
+            return redirect(url_for(".thanks", slug=slug, key=g.get("key")), code=303)
+    elif not statement.accepts_signatures:
+        form.form_errors.append(_("Signing of this statement is closed."))
+    return render("statements/sign.html", "statements/_sign_form.html", status=422,
+                  **(_page_context(statement, form) | {"form": form}))
+
+
+@bp.get("/s/<slug>/thanks")
+def thanks(slug: str):
+    """What a signer sees after submitting, whether or not they had signed before."""
+    statement = get_statement(slug)
+    tr, _fallback = _text(statement)
+    return render_template("statements/thanks.html", statement=statement, tr=tr, key=g.get("key"))
+
+
+def resubmit_after_csrf():
+    """An expired form: say so and give it back filled in, so nothing typed is lost."""
+    statement = get_statement(request.view_args["slug"])
+    form = _sign_form(statement, SignForm(meta={"csrf": False}))
+    form.form_errors.append(_("This form had expired, so it was not sent. "
+                              "Check your details and send it again."))
+    return render("statements/sign.html", "statements/_sign_form.html", status=400,
+                  **(_page_context(statement, form) | {"form": form}))
