@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, URLField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    URLField,
+)
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from .models import Kind, Visibility
 
 ORG_TYPES = [
-    ("", _l("Not specified")),
-    ("ngo", _l("Non-governmental organisation")),
-    ("media", _l("Media outlet")),
-    ("union", _l("Trade union or professional association")),
-    ("academic", _l("University or research body")),
-    ("other", _l("Other")),
+    SelectChoice("", _l("Not specified")),
+    SelectChoice("ngo", _l("Non-governmental organisation")),
+    SelectChoice("media", _l("Media outlet")),
+    SelectChoice("union", _l("Trade union or professional association")),
+    SelectChoice("academic", _l("University or research body")),
+    SelectChoice("other", _l("Other")),
 ]
 
 
@@ -32,8 +40,8 @@ class SignForm(FlaskForm):
 
     kind = RadioField(
         _l("Who is signing?"),
-        choices=[(Kind.organisation.value, _l("An organisation")),
-                 (Kind.individual.value, _l("An individual"))],
+        choices=[SelectChoice(Kind.organisation.value, _l("An organisation")),
+                 SelectChoice(Kind.individual.value, _l("An individual"))],
         default=Kind.organisation.value,
         validators=[DataRequired(_l("Choose who is signing."))],
     )
@@ -61,9 +69,9 @@ class SignForm(FlaskForm):
     )
     visibility = RadioField(
         _l("How should your signature appear?"),
-        choices=[(Visibility.full.value, _l("Show the name in full")),
-                 (Visibility.country.value, _l("Show only the country")),
-                 (Visibility.hidden.value, _l("Count it, but do not list it"))],
+        choices=[SelectChoice(Visibility.full.value, _l("Show the name in full")),
+                 SelectChoice(Visibility.country.value, _l("Show only the country")),
+                 SelectChoice(Visibility.hidden.value, _l("Count it, but do not list it"))],
         default=Visibility.full.value,
         validators=[DataRequired(_l("Choose how your signature is shown."))],
     )

@@ -27,9 +27,9 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render(page: str, fragment: str, status: int = 200, **context) -> Response:
+def render(page_template: str, fragment_template: str, /, status: int = 200, **context) -> Response:
     """Render the fragment for htmx and the full page otherwise."""
-    template = fragment if wants_fragment() else page
+    template = fragment_template if wants_fragment() else page_template
     return make_response(render_template(template, **context), status)
 
 

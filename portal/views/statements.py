@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from .. import signing
 from .. import statements as service
@@ -51,7 +52,8 @@ def _text(statement: Statement):
 
 def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
     form = form or SignForm()
-    form.country.choices = [("", _("Choose a country"))] + list(countries(g.lang))
+    form.country.choices = [SelectChoice("", _("Choose a country"))] + [
+        SelectChoice(code, name) for code, name in countries(g.lang)]
     if not statement.allow_individuals:
         form.kind.data = Kind.organisation.value
     elif not statement.allow_organisations:
