@@ -43,12 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         database.tune_sqlite(db.engine)
 
-    from .views import errors, main, signatures, statements
+    from .views import register
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(signatures.bp)
-    app.register_blueprint(statements.bp)
-    errors.init_app(app)
+    register(app)
     i18n.init_app(app)
     filters.init_app(app)
     headers.init_app(app)

@@ -1,0 +1,14 @@
+"""Blueprints, one per area. Each area adds its line to :func:`register`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import errors, main, signatures, statements
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(signatures.bp)
+    app.register_blueprint(statements.bp)
+    errors.init_app(app)

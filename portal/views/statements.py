@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from .. import signing
 from .. import statements as service
-from ..fragments import render, wants_fragment
-from ..forms import SignForm
 from ..extensions import db
+from ..forms import SignForm
+from ..fragments import render, wants_fragment
 from ..i18n import known
 from ..models import Kind, Statement
 from ..text import countries
