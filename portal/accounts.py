@@ -1,14 +1,24 @@
-"""Coordinator accounts: argon2id hashes."""
+"""Coordinator accounts: argon2id hashes, rehashing, invitations."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
 
 from .database import write
-from .models import Coordinator
+from .extensions import db
+from .mail import queue, worker
+from .models import Coordinator, new_uid
 
-hasher = PasswordHasher()
+MIN_PASSWORD = 12
+# Verified against when the email is unknown, so both paths cost one argon2 verification.
+_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
 
 
 class AccountError(Exception):
@@ -17,18 +27,138 @@ class AccountError(Exception):
         self.field, self.message = field, message
 
 
+def hasher() -> PasswordHasher:
+    """The hasher with the configured parameters (``ARGON2_*`` settings override the library's)."""
+    config = current_app.config if current_app else {}
+    defaults = PasswordHasher()
+    return PasswordHasher(
+        time_cost=int(config.get("ARGON2_TIME_COST", defaults.time_cost)),
+        memory_cost=int(config.get("ARGON2_MEMORY_COST", defaults.memory_cost)),
+        parallelism=int(config.get("ARGON2_PARALLELISM", defaults.parallelism)),
+    )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", _("Use at least %(n)d characters.", n=MIN_PASSWORD))
+    if len(password) > 1024:
+        raise AccountError("password", _("Use at most 1024 characters."))
+
+
+def _unusable() -> str:
+    # Not an argon2 hash: nothing verifies against it until the invitation is taken up.
+    return "!invited:" + new_uid()
+
+
 def create_coordinator(email: str, name: str, password: str, admin: bool = False) -> Coordinator:
     """Create an account.
 
     :raises AccountError: the email is taken or the password is too short.
     """
     email = email.strip().lower()
-    if len(password) < 12:
-        raise AccountError("password", "Use at least 12 characters.")
+    _check_password(password)
     with write() as session:
-        if session.scalar(select(Coordinator.id).where(Coordinator.email == email)):
-            raise AccountError("email", "An account with this email exists.")
-        coordinator = Coordinator(email=email, name=name, password_hash=hasher.hash(password),
-                                  is_admin=admin)
+        if session.scalar(select(Coordinator.id).where(func.lower(Coordinator.email) == email)):
+            raise AccountError("email", _("An account with this email exists."))
+        coordinator = Coordinator(email=email, name=name.strip() or email, is_admin=admin,
+                                  password_hash=hasher().hash(password))
         session.add(coordinator)
     return coordinator
+
+
+def authenticate(email: str, password: str) -> Coordinator | None:
+    """The active account with this email and password, else None.
+
+    A hash made with older parameters is replaced on success (``check_needs_rehash``).
+    """
+    ph = hasher()
+    email = (email or "").strip().lower()[:254]
+    password = (password or "")[:1024]
+    coordinator = db.session.scalars(
+        select(Coordinator).where(func.lower(Coordinator.email) == email)).one_or_none()
+    stored = coordinator.password_hash if coordinator is not None else _DUMMY_HASH
+    if not stored.startswith("$argon2"):  # an invitation not yet taken up
+        coordinator, stored = None, _DUMMY_HASH
+    try:
+        ph.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if coordinator is None or not coordinator.active:
+        return None
+    if ph.check_needs_rehash(stored):
+        with write() as session:
+            fresh = session.get(Coordinator, coordinator.id)
+            fresh.password_hash = ph.hash(password)
+        db.session.refresh(coordinator)
+    return coordinator
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
+
+
+def invitation_token(coordinator: Coordinator) -> str:
+    # Bound to the current hash: once a password is set, the link stops working.
+    return _serializer().dumps([coordinator.id, coordinator.password_hash[-12:]])
+
+
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    name: str
+    admin: bool = False
+
+
+def invite(inv: Invitation, inviter_name: str) -> Coordinator:
+    """Create an account without a password and email a link to set one.
+
+    :raises AccountError: the email is taken or looks wrong.
+    """
+    email = inv.email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("email", _("Enter an email address such as name@example.org."))
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with write() as session:
+        if session.scalar(select(Coordinator.id).where(func.lower(Coordinator.email) == email)):
+            raise AccountError("email", _("An account with this email exists."))
+        coordinator = Coordinator(email=email, name=inv.name.strip() or email, is_admin=inv.admin,
+                                  password_hash=_unusable())
+        session.add(coordinator)
+        session.flush()
+        link = f"{base}/manage/invitation/{invitation_token(coordinator)}"
+        body = render_template("mail/invitation.txt", link=link, inviter=inviter_name,
+                               days=current_app.config["INVITATION_DAYS"])
+        queue(session, email, _("You are invited to coordinate statements on Undersigned"), body)
+    worker.notify()
+    return coordinator
+
+
+def read_invitation(token: str) -> Coordinator | None:
+    """The invited account a valid, unused, unexpired token names, else None."""
+    max_age = int(current_app.config["INVITATION_DAYS"]) * 86400
+    try:
+        ident, fingerprint = _serializer().loads(token[:500], max_age=max_age)
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        return None
+    coordinator = db.session.get(Coordinator, ident) if isinstance(ident, int) else None
+    if coordinator is None or coordinator.password_hash[-12:] != fingerprint or not coordinator.active:
+        return None
+    return coordinator
+
+
+def set_password(coordinator_id: int, password: str) -> Coordinator:
+    """Set a new password (this ends the account's other sessions).
+
+    :raises AccountError: the password is too short.
+    """
+    _check_password(password)
+    with write() as session:
+        coordinator = session.get(Coordinator, coordinator_id)
+        coordinator.password_hash = hasher().hash(password)
+    return coordinator
+
+
+def set_active(coordinator_id: int, active: bool) -> None:
+    """Suspend or restore an account."""
+    with write() as session:
+        session.get(Coordinator, coordinator_id).active = active

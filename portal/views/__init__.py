@@ -11,4 +11,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(signatures.bp)
     app.register_blueprint(statements.bp)
+    from .manage import bp as manage_bp
+
+    app.register_blueprint(manage_bp)
     errors.init_app(app)

@@ -1,0 +1,70 @@
+"""Logging in and out, and taking up an invitation."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ... import accounts, auth
+from ...extensions import limiter
+from ...fragments import render
+from . import bp
+from .forms import LoginForm, PasswordForm
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], scope="manage-login-ip")
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email, scope="manage-login-email")
+def login():
+    """The login form; the limits above apply before any password is hashed."""
+    next_url = auth.safe_next(request.args.get("next"))
+    if request.method == "GET" and auth.current_coordinator() is not None:
+        return redirect(next_url or url_for(".home"), code=303)
+    form = LoginForm()
+    if form.validate_on_submit():
+        coordinator = accounts.authenticate(form.email.data, form.password.data)
+        if coordinator is not None:
+            auth.log_in(coordinator)
+            return redirect(next_url or url_for(".home"), code=303)
+        form.form_errors.append(_("The email or the password is wrong."))
+    status = 422 if request.method == "POST" else 200
+    return render("manage/login.html", "manage/_login.html", status=status, form=form, next_url=next_url)
+
+
+@bp.post("/logout")
+def logout():
+    """End the session."""
+    auth.log_out()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for(".login"), code=303)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Take up an invitation: choose a password, then log in."""
+    coordinator = accounts.read_invitation(token)
+    if coordinator is None:
+        abort(404)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            coordinator = accounts.set_password(coordinator.id, form.password.data)
+        except accounts.AccountError as error:
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            auth.log_in(coordinator)
+            flash(_("Your password is set. Welcome."), "info")
+            return redirect(url_for(".home"), code=303)
+    status = 422 if request.method == "POST" else 200
+    response = render("manage/invitation.html", "manage/_password.html", status=status, form=form,
+                      coordinator=coordinator, token=token)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
