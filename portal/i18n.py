@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from .config import RTL_LANGUAGES
 
@@ -36,6 +36,8 @@ def select_locale() -> str:
     lang = getattr(g, "lang", None)
     if lang:
         return ui_language(lang)
+    if not has_request_context():  # a service rendering mail from the CLI or the sender
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
