@@ -109,6 +109,7 @@ class Statement(db.Model):
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     target_count: Mapped[int | None] = mapped_column(Integer)
+    deadline_tz: Mapped[str] = mapped_column(String(64), default="UTC")  # how the deadline was entered
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -252,8 +253,21 @@ class ModerationEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str | None] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # What a field held before and after an edit (the original display name is kept here).
+    before_text: Mapped[str] = mapped_column(Text, default="")
+    after_text: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[Coordinator | None] = relationship()
+
+
+class SiteSetting(db.Model):
+    """A site-wide switch set from the workspace (e.g. ``signing_paused``)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class OutboxMail(db.Model):
