@@ -24,7 +24,7 @@ $(HTMX): package.json package-lock.json
 
 compile: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d translations; fi
+	  $(BIN)/pybabel -q compile -d translations; fi
 
 db: setup
 	$(BIN)/flask db upgrade
@@ -48,13 +48,13 @@ lint: setup
 	$(BIN)/ruff check portal tests bench
 
 i18n: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project Undersigned .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project Undersigned .
 	for lang in fr es ar ru en; do \
 	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -q -N --no-wrap -i translations/messages.pot -d translations -l $$lang --ignore-obsolete; \
-	  else $(BIN)/pybabel init -q -i translations/messages.pot -d translations -l $$lang; fi; \
+	    $(BIN)/pybabel -q update -N --no-wrap -i translations/messages.pot -d translations -l $$lang --ignore-obsolete; \
+	  else $(BIN)/pybabel -q init --no-wrap -i translations/messages.pot -d translations -l $$lang; fi; \
 	done
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 bench: setup
 	$(BIN)/python -m bench
