@@ -25,10 +25,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(app.config, app.instance_path)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"] or "memory://"
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
+    from . import ratelimits
 
-    from . import database, filters, fragments, headers, i18n
+    ratelimits.configure(app)  # counters shared by all workers: Redis, else SQL
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        # Client address and scheme come only from this many trusted proxies (see deploy/).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    from . import caching, database, filters, fragments, headers, i18n
     from .extensions import babel, compress, csrf, db, limiter, migrate
     from .mail import worker
 
@@ -39,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
     limiter.init_app(app)
     fragments.init_app(app)
+    caching.init_app(app)
     worker.init_app(app)
     with app.app_context():
         database.tune_sqlite(db.engine)

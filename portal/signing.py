@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from . import tokens
+from . import site, tokens
 from .counts import _upsert, tally
 from .database import write
 from .mail import queue, worker
@@ -63,7 +63,7 @@ class Outcome(enum.StrEnum):
 def _check(req: SignRequest, statement: Statement | None) -> Statement:
     if statement is None or not statement.accepts_signatures:
         raise SigningError(None, _("Signing of this statement is closed."))
-    if statement.paused or current_app.config.get("SIGNING_PAUSED"):
+    if statement.paused or site.signing_paused():
         raise SigningError(None, _("Signing is paused for now. Please try again later."))
     if req.kind == Kind.organisation and not statement.allow_organisations:
         raise SigningError("kind", _("This statement is signed by individuals only."))

@@ -42,3 +42,36 @@ def ip_hash(address: str | None) -> str | None:
     period = utcnow().strftime("%Y-%m")
     key = current_app.config["SECRET_KEY"].encode() + period.encode()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# The public sign form carries a stateless token instead of a session one, so that the
+# statement page sets no cookie and can be cached and shared by every reader.
+FORM_TOKEN_BUCKET = 3 * 3600  # a token is accepted for 3 to 6 hours
+
+
+def form_bucket(now: float | None = None) -> int:
+    import time
+
+    return int((time.time() if now is None else now) // FORM_TOKEN_BUCKET)
+
+
+def _form_mac(slug: str, bucket: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"sign:{slug}:{bucket}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def form_token(slug: str, now: float | None = None) -> str:
+    """The public form token for signing ``slug``: the same for every reader in a time bucket."""
+    bucket = form_bucket(now)
+    return f"{bucket}.{_form_mac(slug, bucket)}"
+
+
+def check_form_token(slug: str, token: str | None, now: float | None = None) -> bool:
+    """True if ``token`` was issued for ``slug`` in the current or the previous bucket."""
+    raw_bucket, _, mac = (token or "").partition(".")
+    if not raw_bucket.isdigit() or len(token) > 100:
+        return False
+    bucket = int(raw_bucket)
+    current = form_bucket(now)
+    return bucket in (current, current - 1) and hmac.compare_digest(mac, _form_mac(slug, bucket))

@@ -165,10 +165,12 @@ def test_withdraw_removes_from_count_and_list(app, client, make_statement):
     token = csrf_token(client, "/en/s/free-the-reporters")
     client.post("/en/s/free-the-reporters/sign", data=sign_form(csrf_token=token))
     body = outbox_bodies(app)[0]
-    client.post(link_from(body, "confirm"), data={"csrf_token": token})
+    confirm = link_from(body, "confirm")
+    assert client.post(confirm, data={"csrf_token": csrf_token(client, confirm)}).status_code == 200
+    assert "<strong>1</strong>" in client.get("/en/s/free-the-reporters/count").get_data(as_text=True)
     withdraw = link_from(body, "withdraw")
     assert "Withdraw my signature" in client.get(withdraw).get_data(as_text=True)
-    client.post(withdraw, data={"csrf_token": token})
+    assert client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)}).status_code == 200
     assert "<strong>0</strong>" in client.get("/en/s/free-the-reporters/count").get_data(as_text=True)
     assert "Reporters United" not in client.get("/en/s/free-the-reporters").get_data(as_text=True)
 

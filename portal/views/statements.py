@@ -16,9 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from .. import signing
+from .. import caching, signing, tokens
 from .. import statements as service
-from ..extensions import db
+from ..extensions import csrf, db
 from ..forms import SignForm
 from ..fragments import render, wants_fragment
 from ..i18n import known
@@ -34,6 +34,7 @@ def _pull_lang(endpoint, values):
     if not known(lang):
         abort(404)
     g.lang = lang
+    g.public = True  # no session, so no cookie: these pages are cached and shared
 
 
 @bp.url_defaults
@@ -49,7 +50,18 @@ def get_statement(slug: str) -> Statement:
     if statement is None:
         abort(404)
     g.key = key if statement.state == "collecting" else None
+    g.form_token = tokens.form_token(statement.slug)
     return statement
+
+
+def _cached(statement: Statement, response=None, *, part: str = ""):
+    """Without a response: a 304 if the reader's copy is current, else None.
+    With one: its caching headers (public, or private for a statement still collecting)."""
+    tag = caching.etag([statement], part, by_fragment=not part)
+    mark = caching.private if statement.state == "collecting" else caching.public
+    if response is None:
+        return mark(make_response("", 304), tag) if caching.not_modified(tag) else None
+    return mark(response, tag)
 
 
 def _text(statement: Statement):
@@ -61,7 +73,7 @@ def _text(statement: Statement):
 
 
 def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
-    form = form or SignForm()
+    form = form or SignForm(meta={"csrf": False})
     form.country.choices = [SelectChoice("", _("Choose a country"))] + [
         SelectChoice(code, name) for code, name in countries(g.lang)]
     if not statement.allow_individuals:
@@ -89,49 +101,59 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
 @bp.get("/")
 def index():
     """Published statements, newest first, with their counts."""
-    items = [(statement, _text(statement)[0]) for statement in service.listed()]
-    response = make_response(render_template("statements/index.html", items=items))
-    response.set_cookie("lang", g.lang, max_age=365 * 86400, samesite="Lax", httponly=True)
-    return response
+    statements = service.listed()
+    tag = caching.etag(statements)
+    if request.cookies.get("lang") not in (None, g.lang):
+        # Remember a change of language for "/"; only such a response is personal.
+        response = make_response(render_template(
+            "statements/index.html", items=[(s, _text(s)[0]) for s in statements]))
+        response.set_cookie("lang", g.lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    if caching.not_modified(tag):
+        return caching.public(make_response("", 304), tag)
+    items = [(statement, _text(statement)[0]) for statement in statements]
+    return caching.public(make_response(render_template("statements/index.html", items=items)), tag)
 
 
 @bp.get("/s/<slug>")
 def show(slug: str):
     """The statement page."""
     statement = get_statement(slug)
-    return render_template("statements/show.html", **_page_context(statement))
+    return _cached(statement) or _cached(
+        statement, make_response(render_template("statements/show.html", **_page_context(statement))))
 
 
 @bp.get("/s/<slug>/signatories")
 def signatories(slug: str):
     """A page of the list, with search and the country filter."""
     statement = get_statement(slug)
-    return render("statements/signatories.html", "statements/_signatories.html",
-                  **_page_context(statement))
+    return _cached(statement) or _cached(statement, render(
+        "statements/signatories.html", "statements/_signatories.html", **_page_context(statement)))
 
 
 @bp.get("/s/<slug>/count")
 def count(slug: str):
     """The counter fragment that the page polls; 304 while unchanged, 286 once closed."""
     statement = get_statement(slug)
-    etag = f"c{statement.id}-{statement.version}-{g.lang}"
     open_ = statement.signing_open
-    if open_ and request.if_none_match.contains(etag):
-        response = make_response("", 304)
-    else:
-        response = make_response(render_template("statements/_count.html", statement=statement,
-                                                 key=g.get("key")), 200 if open_ else 286)
-    response.set_etag(etag)
-    response.cache_control.public = statement.state != "collecting"
-    response.cache_control.no_cache = True
-    return response
+    if open_ and (unchanged := _cached(statement, part="count")):
+        return unchanged
+    html = render_template("statements/_count.html", statement=statement, key=g.get("key"))
+    return _cached(statement, make_response(html, 200 if open_ else 286), part="count")
 
 
 @bp.post("/s/<slug>/sign")
+@csrf.exempt  # the session-free form token below stands in for the session's
 def sign(slug: str):
     """Take a signature: 303 to the thank-you page, or the thank-you fragment for htmx."""
     statement = get_statement(slug)
-    form = _sign_form(statement, SignForm())
+    if caching.cross_site():
+        abort(403)
+    if not tokens.check_form_token(statement.slug, request.form.get("csrf_token")
+                                   or request.headers.get("X-CSRFToken")):
+        return resubmit_after_csrf()
+    form = _sign_form(statement, SignForm(meta={"csrf": False}))
     if statement.accepts_signatures and form.validate_on_submit():
         try:
             signing.sign(signing.SignRequest(
