@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g
 
-from ... import auth
+from ... import auth, site
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -12,6 +12,8 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 @bp.record_once
 def _setup(state) -> None:
     auth.init_app(state.app)
+    # The public page asks this too: a paused statement shows why instead of the form.
+    state.app.jinja_env.globals["signing_paused"] = site.paused_for
 
 
 @bp.before_request
