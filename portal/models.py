@@ -288,6 +288,35 @@ class OutboxMail(db.Model):
     last_error: Mapped[str] = mapped_column(String(500), default="")
 
 
+# --- Abuse control (issue 5) ---------------------------------------------------------------
+
+
+class BlockKind(enum.StrEnum):
+    ip = "ip"  # one address, as typed by an administrator
+    cidr = "cidr"  # a network, e.g. 203.0.113.0/24
+    ip_hash = "ip_hash"  # a keyed hash from the trending view (valid for its hashing period)
+    domain = "domain"  # example.org, or *.example.org for it and every subdomain
+    email = "email"  # one address, compared in canonical form
+
+
+class BlockRule(db.Model):
+    """A submission matching a rule is shadow-rejected: stored as fraudulent, answered as usual."""
+
+    __tablename__ = "block_rules"
+    __table_args__ = (UniqueConstraint("kind", "value", "statement_id"), _enum_check("kind", BlockKind))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(254))
+    # None: every statement (administrators only); else one statement's coordinators' rule.
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    statement: Mapped[Statement | None] = relationship()
+
+
 def as_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; they were stored as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
