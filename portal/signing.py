@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from . import site, tokens
+from . import abuse, site, tokens
 from .counts import _upsert, tally
 from .database import write
 from .mail import queue, worker
@@ -51,6 +51,9 @@ class SignRequest:
     org_type: str = ""
     authorised: bool = False
     ip: str | None = None
+    # From the public form only (None elsewhere): the honeypot field and the fill-time stamp.
+    honeypot: str = ""
+    started: str | None = None
 
 
 class Outcome(enum.StrEnum):
@@ -103,6 +106,8 @@ def sign(req: SignRequest) -> None:
     :raises SigningError: the statement is closed or paused, or a field is invalid.
     """
     canonical = canonical_email(req.email)
+    # Shadow rejection: stored as fraudulent, never mailed, answered like any other.
+    verdict = abuse.screen(abuse.Submission(req.statement_id, canonical, req.ip, req.honeypot, req.started))
     with write() as session:
         statement = _check(req, session.get(Statement, req.statement_id))
         insert = _upsert(session)
@@ -112,7 +117,8 @@ def sign(req: SignRequest) -> None:
             signer_name=req.signer_name.strip(), role=req.role.strip(),
             website=req.website.strip(), org_type=req.org_type, authorised=req.authorised,
             country=req.country, visibility=req.visibility, email=req.email.strip(),
-            email_canonical=canonical, lang=req.lang, state=SignatureState.pending,
+            email_canonical=canonical, lang=req.lang,
+            state=SignatureState.fraudulent if verdict else SignatureState.pending,
             launch=statement.state == "collecting", ip_hash=tokens.ip_hash(req.ip),
             confirmation_sends=1, sort_key=listing_key(req.name, req.visibility, req.country),
             search_text=fold(req.name), created_at=utcnow(),
@@ -124,21 +130,56 @@ def sign(req: SignRequest) -> None:
         ).scalar_one_or_none()
         if new_id is not None:
             signature = session.get(Signature, new_id)
-            _event(session, signature, "signed", None, SignatureState.pending, actor="signer")
-            if statement.require_confirmation:
+            _event(session, signature, "signed", None, signature.state, actor="signer", detail=verdict or "")
+            if verdict:
+                pass
+            elif statement.require_confirmation:
                 _send_confirmation(session, signature, statement)
             else:
                 _confirm(session, signature)
+        elif verdict:
+            pass
+        elif _reclaim(session, statement, canonical, values):
+            pass
         else:
-            existing = session.scalars(
-                select(Signature).where(Signature.statement_id == statement.id,
-                                        Signature.email_canonical == canonical)
-            ).one()
+            # A conditional increment, so concurrent resubmissions cannot exceed the bound.
             limit = current_app.config["CONFIRMATION_RESENDS"]
-            if existing.state == SignatureState.pending and existing.confirmation_sends <= limit:
-                existing.confirmation_sends += 1
-                _send_confirmation(session, existing, statement)
+            resend = session.execute(
+                update(Signature)
+                .where(Signature.statement_id == statement.id, Signature.email_canonical == canonical,
+                       Signature.state == SignatureState.pending, Signature.confirmation_sends <= limit)
+                .values(confirmation_sends=Signature.confirmation_sends + 1)
+                .returning(Signature.id)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+            if resend is not None:
+                _send_confirmation(session, session.get(Signature, resend), statement)
     worker.notify()
+
+
+def _reclaim(session, statement: Statement, canonical: str, values: dict) -> bool:
+    """A clean submission takes over a fraudulent row with its address, so a flood that
+    used someone's email cannot keep them from signing."""
+    fresh = {k: v for k, v in values.items() if k not in ("statement_id", "email_canonical")}
+    taken = session.execute(
+        update(Signature)
+        .where(Signature.statement_id == statement.id, Signature.email_canonical == canonical,
+               Signature.state == SignatureState.fraudulent)
+        .values(**fresh)
+        .returning(Signature.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if taken is None:
+        return False
+    signature = session.get(Signature, taken)
+    session.refresh(signature)
+    _event(session, signature, "signed", SignatureState.fraudulent, signature.state, actor="signer",
+           detail="a clean submission replaced a shadow-rejected one")
+    if statement.require_confirmation:
+        _send_confirmation(session, signature, statement)
+    else:
+        _confirm(session, signature)
+    return True
 
 
 def listing_key(name: str, visibility: str, country: str) -> str:
@@ -156,30 +197,40 @@ def _event(session, signature: Signature, action: str, before, after, actor: str
     ))
 
 
-def _move(session, signature: Signature, before: tuple[str, ...], after: str, **stamps) -> bool:
-    """Conditionally change state; only the transaction that wins the row does the rest."""
-    result = session.execute(
-        update(Signature)
-        .where(Signature.id == signature.id, Signature.state.in_(before))
-        .values(state=after, **stamps)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    was = signature.state
+def _move(session, signature: Signature, before: tuple[str, ...], after: str, **stamps) -> str | None:
+    """Conditionally change state; only the transaction that wins the row does the rest.
+
+    One UPDATE per allowed state, so the state we moved from is the row's own, not a read
+    that a concurrent transaction may have made stale (PostgreSQL re-checks the WHERE of a
+    blocked UPDATE against the committed row).
+
+    :returns: the state the signature left, or None if it was in none of ``before``.
+    """
+    for was in before:
+        result = session.execute(
+            update(Signature)
+            .where(Signature.id == signature.id, Signature.state == was)
+            .values(state=after, **stamps)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            break
+    else:
+        session.refresh(signature)
+        return None
     session.refresh(signature)
     if was == SignatureState.validated and after != SignatureState.validated:
         tally(session, signature.statement_id, signature.kind, signature.country, -1)
     elif after == SignatureState.validated and was != SignatureState.validated:
         tally(session, signature.statement_id, signature.kind, signature.country, +1)
-    return True
+    return was
 
 
 def _confirm(session, signature: Signature) -> Outcome:
     statement = signature.statement
     after = SignatureState.validated if statement.moderation == "post" else SignatureState.confirmed
-    before = signature.state
-    if _move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow()):
+    before = _move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
+    if before:
         _event(session, signature, "confirmed", before, after, actor="signer")
     if signature.state == SignatureState.validated:
         return Outcome.counted
@@ -216,9 +267,9 @@ def withdraw(token: str) -> Outcome:
         signature = session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
         if signature is None:
             return Outcome.invalid
-        before = signature.state
-        live = (SignatureState.pending, SignatureState.confirmed, SignatureState.validated)
-        if _move(session, signature, live, SignatureState.withdrawn):
+        live = (SignatureState.validated, SignatureState.confirmed, SignatureState.pending)
+        before = _move(session, signature, live, SignatureState.withdrawn)
+        if before:
             _event(session, signature, "withdrawn", before, SignatureState.withdrawn, actor="signer")
         return Outcome.withdrawn
 
@@ -234,11 +285,10 @@ def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
         signature = session.get(Signature, signature_id)
         if signature is None:
             return False
-        before = signature.state
         allowed = (SignatureState.confirmed,) if approve else (
             SignatureState.confirmed, SignatureState.validated)
-        changed = _move(session, signature, allowed, after, moderated_at=utcnow())
-        if changed:
+        before = _move(session, signature, allowed, after, moderated_at=utcnow())
+        if before:
             _event(session, signature, "approved" if approve else "rejected", before, after,
                    actor=actor, actor_id=actor_id, detail=reason)
-        return changed
+        return before is not None

@@ -46,13 +46,13 @@ def sign(sid: int, **fields) -> Signature:
 
 
 def row(sid: int, canonical: str) -> Signature:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh snapshot, not the one an earlier read began
     return db.session.scalars(select(Signature).where(
         Signature.statement_id == sid, Signature.email_canonical == canonical)).one()
 
 
 def stored(sid: int) -> Statement:
-    db.session.expire_all()
+    db.session.rollback()
     return db.session.get(Statement, sid)
 
 
@@ -455,3 +455,54 @@ def test_country_only_signatories_are_not_found_by_name(ctx, make_statement):
     sign(sid, name="Secret Sisters", visibility="country", email="a@example.org")
     sign(sid, name="Open Sisters", visibility="full", email="b@example.org")
     assert [r.name for r in signatories(stored(sid), q="sisters").rows] == ["Open Sisters"]
+
+
+def test_a_rejection_racing_an_approval_keeps_the_count_exact(ctx, make_statement, backend):
+    """The approval commits while the rejection waits on the row: the rejection must uncount it."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    sid = make_statement()
+    signature = sign(sid)
+    confirm(signature)
+    signature_id, canonical = signature.id, signature.email_canonical
+    db.session.rollback()
+    approver = db.engine.connect()
+    approver.begin()
+    approver.execute(update(Signature).where(Signature.id == signature_id).values(state="validated"))
+    approver.execute(update(Statement).where(Statement.id == sid).values(
+        count_total=1, count_organisations=1, count_countries=1))
+    approver.execute(text("INSERT INTO country_tallies (statement_id, country, n) VALUES (:s, 'FR', 1)"),
+                     {"s": sid})
+    results = []
+
+    def reject():
+        with ctx.app_context():
+            results.append(signing.moderate(signature_id, approve=False))
+
+    rejecter = threading.Thread(target=reject)
+    rejecter.start()
+    try:
+        deadline = time.monotonic() + 10
+        if backend == "postgresql":  # commit only once the rejection waits on the row lock
+            while not db.session.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()")):
+                db.session.rollback()
+                assert time.monotonic() < deadline, "the rejection never waited on the row"
+                time.sleep(0.02)
+            db.session.rollback()
+        else:  # BEGIN IMMEDIATE waits on the write lock the approver holds
+            time.sleep(0.3)
+    finally:
+        approver.commit()
+        approver.close()
+        rejecter.join(timeout=30)
+    assert results == [True]
+    assert row(sid, canonical).state == "rejected"
+    assert counts(sid) == (0, 0, 0, 0)
+    from portal.counts import reconcile
+
+    assert reconcile(db.session, repair=False) == []
