@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from babel import Locale
+from babel import Locale, numbers
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from . import markdown
 from .models import Statement, as_utc
@@ -26,6 +27,16 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def number(value: int) -> str:
+    """A number in the interface locale, with the digits Babel gives that locale by default."""
+    return numbers.format_decimal(value, locale=get_locale(), numbering_system="default")
+
+
+def bdi(value: str) -> Markup:
+    """User text (a name) isolated from the surrounding direction; escaped like any text."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def name_hint(statement: Statement) -> str:
     if statement.allow_organisations and statement.allow_individuals:
         return _("The organisation's name, or your own name if you sign as an individual.")
@@ -39,7 +50,8 @@ def init_app(app: Flask) -> None:
         language_name=language_name,
         country=lambda code: country_name(code, _lang()),
         markdown=markdown.render,
-        number=lambda value: format_decimal(value),
+        number=number,
+        bdi=bdi,
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=lambda moment: format_datetime(as_utc(moment), format="long"),
     )
