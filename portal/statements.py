@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select, update
 
+from . import search
 from .database import write
 from .extensions import db
 from .models import (
@@ -120,10 +121,10 @@ def signatories(statement: Statement, q: str = "", country: str = "",
     )
     if country:
         query = query.where(Signature.country == country)
-    if q:
-        needle = fold(q)[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = fold(q)[:100] if q else ""
+    if needle:
         query = query.where(Signature.visibility == Visibility.full,
-                            Signature.search_text.like(f"%{needle}%", escape="\\"))
+                            search.condition(needle, db.session.get_bind().dialect.name))
     after = _decode(cursor) if cursor else None
     if after:
         key, ident = after
