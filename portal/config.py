@@ -22,6 +22,7 @@ class Defaults:
     RATELIMIT_STORAGE_URI = ""  # empty: a SQLite-backed store in instance/
     BASE_URL = "http://127.0.0.1:5000"
     SIGN_RATE_LIMIT = "10/minute;60/hour"
+    API_RATE_LIMIT = "300/minute;5000/hour"
     MAX_CONTENT_LENGTH = 64 * 1024
     CONFIRMATION_RESENDS = 3
     MAIL_SENDER_THREAD = True

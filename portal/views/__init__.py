@@ -14,4 +14,9 @@ def register(app: Flask) -> None:
     from .manage import bp as manage_bp
 
     app.register_blueprint(manage_bp)
+    from . import api, feeds, outlets
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(outlets.bp)
     errors.init_app(app)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
 from ..fragments import wants_fragment
+from .api import error_response, is_api_request
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def init_app(app: Flask) -> None:
     def _http(error: HTTPException):
         if isinstance(error, InternalServerError):
             return _internal(error)
+        if is_api_request():
+            return error_response(error)
         return _page(error.code or 400)
 
     @app.errorhandler(Exception)
@@ -58,4 +61,4 @@ def init_app(app: Flask) -> None:
         frames = "".join(traceback.format_tb(error.__traceback__))
         log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method,
                   request.endpoint, frames)
-        return _page(500)
+        return error_response(500) if is_api_request() else _page(500)

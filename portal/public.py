@@ -1,0 +1,202 @@
+"""What the public may see of a statement, as plain data.
+
+The API, the feeds, the embed, the badge and the printable letter all read through here,
+so the privacy rule lives in one place: a signatory is shown by their chosen visibility,
+and an email, an IP hash, a uid or a token never leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from . import statements as service
+from .extensions import db
+from .models import (
+    CountryTally,
+    Kind,
+    Signature,
+    SignatureState,
+    Statement,
+    StatementState,
+    StatementTranslation,
+    Visibility,
+    as_utc,
+)
+from .text import countries
+
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+SORT_KEY = re.compile(r"[0-9a-f]*")
+MAX_ID = 2**31 - 1
+PUBLIC_STATES = (StatementState.published, StatementState.closed, StatementState.archived)
+
+
+def find(slug: str) -> Statement | None:
+    """A published, closed or archived statement; never a draft or one still collecting.
+
+    :param slug: as it came in the URL; anything that is not slug-shaped is simply absent.
+    """
+    if not SLUG.fullmatch(slug):
+        return None
+    return service.find_public(slug)
+
+
+def listed(state: str = StatementState.published) -> list[Statement]:
+    """Public statements in ``state`` (published, closed or archived), newest first."""
+    if state == StatementState.published:
+        return service.listed()
+    return list(db.session.scalars(
+        select(Statement).where(Statement.state == state)
+        .order_by(Statement.published_at.desc(), Statement.id.desc())
+    ))
+
+
+def everything_public() -> list[Statement]:
+    """Every public statement, newest first (for feeds and the sitemap)."""
+    service.listed()  # applies due scheduled publications
+    return list(db.session.scalars(
+        select(Statement).where(Statement.state.in_(PUBLIC_STATES))
+        .order_by(Statement.published_at.desc(), Statement.id.desc())
+    ))
+
+
+def valid_cursor(cursor: str) -> bool:
+    """True for a cursor that :func:`portal.statements.signatories` handed out.
+
+    A hand-made one could carry a NUL byte or an id beyond the column's range, which
+    PostgreSQL would refuse with an error instead of an empty page.
+    """
+    decoded = service._decode(cursor)
+    return (decoded is not None and SORT_KEY.fullmatch(decoded[0]) is not None
+            and 0 <= decoded[1] <= MAX_ID)
+
+
+def text_for(statement: Statement, lang: str) -> tuple[StatementTranslation, bool]:
+    """The published translation in ``lang``, else the original; True when it fell back."""
+    tr = statement.translation(lang)
+    if tr is not None:
+        return tr, False
+    return statement.translation(statement.original_lang) or statement.published_translations()[0], True
+
+
+def iso(moment: datetime | None) -> str | None:
+    """RFC 3339 in UTC, as feeds and JSON want it."""
+    if moment is None:
+        return None
+    return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def by_country(statement: Statement) -> dict[str, int]:
+    """Counted signatures per country, from the stored tallies (hidden ones included)."""
+    rows = db.session.execute(
+        select(CountryTally.country, CountryTally.n)
+        .where(CountryTally.statement_id == statement.id, CountryTally.n > 0)
+        .order_by(CountryTally.country)
+    )
+    return {country: n for country, n in rows}
+
+
+def counts(statement: Statement, with_countries: bool = False) -> dict:
+    """The stored counts: total, by kind, number of countries and, if asked, per country."""
+    result = {"total": statement.count_total, "organisations": statement.count_organisations,
+              "individuals": statement.count_individuals, "countries": statement.count_countries}
+    if with_countries:
+        result["by_country"] = by_country(statement)
+    return result
+
+
+def summary(statement: Statement) -> dict:
+    """A statement as the list shows it."""
+    original, _fallback = text_for(statement, statement.original_lang)
+    return {
+        "slug": statement.slug, "state": statement.state, "original_lang": statement.original_lang,
+        "title": original.title, "summary": original.summary,
+        "languages": [tr.lang for tr in statement.published_translations()],
+        "published_at": iso(statement.published_at), "closed_at": iso(statement.closed_at),
+        "deadline_at": iso(statement.deadline_at), "signing_open": statement.signing_open,
+        "counts": counts(statement),
+    }
+
+
+def detail(statement: Statement) -> dict:
+    """A statement with its published translations and every count."""
+    return summary(statement) | {
+        "target_count": statement.target_count,
+        "counts": counts(statement, with_countries=True),
+        "translations": [
+            {"lang": tr.lang, "title": tr.title, "summary": tr.summary, "body_markdown": tr.body_md,
+             "original": tr.lang == statement.original_lang, "updated_at": iso(tr.updated_at)}
+            for tr in statement.published_translations()
+        ],
+    }
+
+
+def signatory(signature: Signature) -> dict:
+    """The public fields of a listed signatory, by the visibility they chose.
+
+    ``country`` shows only the kind and the country; ``hidden`` is never listed at all.
+    """
+    if signature.visibility != Visibility.full:
+        return {"visibility": Visibility.country.value, "kind": signature.kind,
+                "country": signature.country}
+    shown = {"visibility": Visibility.full.value, "kind": signature.kind, "name": signature.name,
+             "country": signature.country, "launch": signature.launch}
+    if signature.kind == Kind.individual and signature.role:
+        shown["role"] = signature.role
+    return shown
+
+
+@dataclass(frozen=True)
+class CountryGroup:
+    code: str
+    signatures: list[Signature]
+
+
+def letter(statement: Statement, lang: str) -> tuple[list[CountryGroup], int]:
+    """Every listed signatory, grouped by country in the collation of ``lang``'s country names.
+
+    :returns: the groups, each in the list's own order (names by their sort key, those who
+        show only their country last), and how many counted signatories are not listed.
+    """
+    rows = db.session.scalars(
+        select(Signature).where(Signature.statement_id == statement.id,
+                                Signature.state == SignatureState.validated,
+                                Signature.visibility != Visibility.hidden)
+        .order_by(Signature.country, Signature.sort_key, Signature.id)
+    )
+    grouped: dict[str, list[Signature]] = {}
+    for row in rows:
+        grouped.setdefault(row.country, []).append(row)
+    order = {code: i for i, (code, _name) in enumerate(countries(lang))}
+    groups = [CountryGroup(code, grouped[code])
+              for code in sorted(grouped, key=lambda code: (order.get(code, len(order)), code))]
+    listed_count = sum(len(group.signatures) for group in groups)
+    return groups, max(statement.count_total - listed_count, 0)
+
+
+@dataclass(frozen=True)
+class Update:
+    """One entry of a statement's own feed."""
+
+    key: str
+    kind: str  # published, translated, closed
+    at: datetime
+    lang: str
+
+
+def updates(statement: Statement) -> list[Update]:
+    """What happened to a public statement, newest first: publication, translations, closing."""
+    found = []
+    if statement.published_at:
+        found.append(Update("published", "published", as_utc(statement.published_at),
+                            statement.original_lang))
+        for tr in statement.published_translations():
+            if tr.lang != statement.original_lang:
+                moment = max(as_utc(tr.updated_at), as_utc(statement.published_at))
+                found.append(Update(f"translation-{tr.lang}", "translated", moment, tr.lang))
+    if statement.closed_at and statement.state != StatementState.published:
+        found.append(Update("closed", "closed", as_utc(statement.closed_at), statement.original_lang))
+    return sorted(found, key=lambda update: update.at, reverse=True)

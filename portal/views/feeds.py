@@ -1,0 +1,140 @@
+"""Atom feeds, the sitemap and robots.txt: how readers and search engines follow statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import markdown, public
+from ..filters import language_name
+from ..i18n import known
+from ..models import Statement, as_utc, utcnow
+
+bp = Blueprint("feeds", __name__)
+ATOM = "application/atom+xml; charset=utf-8"
+FEED_LENGTH = 50
+
+
+@bp.url_value_preprocessor
+def _pull_lang(endpoint, values):
+    if values and "lang" in values:
+        lang = values.pop("lang")
+        if not known(lang):
+            abort(404)
+        g.lang = lang
+    g.public = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    lang: str
+    url: str
+    updated: str
+    published: str | None
+    summary: str
+    content: str = ""
+
+
+def _cacheable(body: str, mimetype: str, max_age: int = 300) -> Response:
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _statement(slug: str) -> Statement:
+    statement = public.find(slug)
+    if statement is None:
+        abort(404)
+    return statement
+
+
+def _page(statement: Statement, lang: str) -> str:
+    return url_for("statements.show", lang=lang, slug=statement.slug, _external=True)
+
+
+@bp.get("/<lang>/feed.atom")
+def statements():
+    """Newly published statements, each in the feed's language or else its original."""
+    entries = []
+    for statement in public.everything_public()[:FEED_LENGTH]:
+        tr, _fallback = public.text_for(statement, g.lang)
+        url = _page(statement, g.lang)
+        published = public.iso(statement.published_at)
+        updated = max(as_utc(statement.published_at), as_utc(tr.updated_at))
+        entries.append(Entry(url, tr.title, tr.lang, url, public.iso(updated), published, tr.summary,
+                             markdown.render(tr.body_md)))
+    body = render_template(
+        "feeds/feed.xml", entries=entries, title=_("New joint statements"),
+        self_url=url_for("feeds.statements", lang=g.lang, _external=True),
+        page_url=url_for("statements.index", lang=g.lang, _external=True),
+        updated=max((e.updated for e in entries), default=public.iso(utcnow())))
+    return _cacheable(body, ATOM)
+
+
+def _update_entry(statement: Statement, update: public.Update) -> Entry:
+    tr, _fallback = public.text_for(statement, update.lang)
+    url = _page(statement, update.lang)
+    if update.kind == "published":
+        title = _("Published: %(title)s", title=tr.title)
+        summary, content = tr.summary, markdown.render(tr.body_md)
+    elif update.kind == "translated":
+        title = _("Now in %(language)s: %(title)s", language=language_name(tr.lang), title=tr.title)
+        summary, content = tr.summary, markdown.render(tr.body_md)
+    else:
+        title = _("Signing has closed: %(title)s", title=tr.title)
+        summary = ngettext("%(num)s signatory.", "%(num)s signatories.", statement.count_total)
+        content = ""
+    own = _page(statement, g.lang)
+    return Entry(f"{own}#{update.key}", title, tr.lang, url, public.iso(update.at),
+                 public.iso(update.at), summary, content)
+
+
+@bp.get("/<lang>/s/<slug>/feed.atom")
+def statement(slug: str):
+    """One statement's updates: its publication, each new translation and its closing."""
+    found = _statement(slug)
+    tr, _fallback = public.text_for(found, g.lang)
+    entries = [_update_entry(found, update) for update in public.updates(found)]
+    body = render_template(
+        "feeds/feed.xml", entries=entries, title=tr.title, title_lang=tr.lang,
+        subtitle=_("Updates on this joint statement"),
+        self_url=url_for("feeds.statement", lang=g.lang, slug=found.slug, _external=True),
+        page_url=_page(found, g.lang),
+        updated=max((e.updated for e in entries), default=public.iso(found.created_at)))
+    return _cacheable(body, ATOM)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Public statements in each published translation; never a draft or a collecting one."""
+    languages = current_app.config["LANGUAGES"]
+    pages = []
+    for code in languages:
+        pages.append({"loc": url_for("statements.index", lang=code, _external=True), "lastmod": None,
+                      "alternates": [(other, url_for("statements.index", lang=other, _external=True))
+                                     for other in languages]})
+    for statement in public.everything_public():
+        translations = statement.published_translations()
+        alternates = [(tr.lang, _page(statement, tr.lang)) for tr in translations]
+        alternates.append(("x-default", _page(statement, statement.original_lang)))
+        stamps = [as_utc(m) for m in (statement.published_at, statement.closed_at) if m]
+        for tr in translations:
+            lastmod = max([*stamps, as_utc(tr.updated_at)])
+            pages.append({"loc": _page(statement, tr.lang), "lastmod": public.iso(lastmod),
+                          "alternates": alternates})
+    return _cacheable(render_template("feeds/sitemap.xml", pages=pages), "application/xml; charset=utf-8")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Public pages are open to crawlers; private, personal and machine routes are not."""
+    body = render_template("feeds/robots.txt", sitemap=url_for("feeds.sitemap", _external=True))
+    return _cacheable(body, "text/plain; charset=utf-8", max_age=3600)

@@ -1,0 +1,107 @@
+"""The statement away from its page: the embed, the count badge, the printable letter, the QR code."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Blueprint, Response, abort, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import public
+from .. import statements as service
+from ..headers import CSP
+from ..i18n import known, ui_language
+from ..models import Statement, utcnow
+
+bp = Blueprint("outlets", __name__)
+# The embed is the one page other sites may frame; every other page keeps frame-ancestors 'none'.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+@bp.url_value_preprocessor
+def _pull_lang(endpoint, values):
+    if values and "lang" in values:
+        lang = values.pop("lang")
+        if not known(lang):
+            abort(404)
+        g.lang = lang
+    g.public = True
+
+
+def _public(slug: str) -> Statement:
+    """Published, closed or archived: what other sites may show."""
+    statement = public.find(slug)
+    if statement is None:
+        abort(404)
+    return statement
+
+
+def _keyed(slug: str) -> Statement:
+    """Like the statement page: public, or collecting with its private key."""
+    key = request.args.get("key")
+    statement = service.find_public(slug, key) if public.SLUG.fullmatch(slug) else None
+    if statement is None:
+        abort(404)
+    g.key = key if statement.state == "collecting" else None
+    return statement
+
+
+def _cache(response: Response, statement: Statement, max_age: int = 60) -> Response:
+    if statement.state == "collecting":
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/<lang>/s/<slug>/embed")
+def embed(slug: str):
+    """A small page for other sites' iframes: the title, the live count and a way to sign."""
+    statement = _public(slug)
+    tr, _fallback = public.text_for(statement, g.lang)
+    response = make_response(render_template("outlets/embed.html", statement=statement, tr=tr, key=None))
+    response.headers["Content-Security-Policy"] = EMBED_CSP
+    return _cache(response, statement, max_age=30)
+
+
+@bp.get("/s/<slug>/badge.svg")
+def badge(slug: str):
+    """The count as an SVG image, in ``?lang=`` or the statement's original language."""
+    statement = _public(slug)
+    wanted = request.args.get("lang", "")
+    g.lang = ui_language(wanted if known(wanted) else statement.original_lang)
+    text = ngettext("%(num)s signatory", "%(num)s signatories", statement.count_total)
+    width = 24 + 7 * len(text)
+    response = make_response(render_template("outlets/badge.svg", text=text, width=width))
+    response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
+    return _cache(response, statement, max_age=300)
+
+
+@bp.get("/<lang>/s/<slug>/print")
+def letter(slug: str):
+    """The statement as a letter: its text, the date and every listed signatory by country."""
+    statement = _keyed(slug)
+    tr, fallback = public.text_for(statement, g.lang)
+    groups, unlisted = public.letter(statement, g.lang)
+    response = make_response(render_template(
+        "outlets/print.html", statement=statement, tr=tr, fallback=fallback, groups=groups,
+        unlisted=unlisted, key=g.key, today=utcnow()))
+    return _cache(response, statement)
+
+
+@bp.get("/<lang>/s/<slug>/qr.svg")
+def qr(slug: str):
+    """A QR code of the statement's address in this language, for posters and events."""
+    statement = _keyed(slug)
+    target = url_for("statements.show", lang=g.lang, slug=statement.slug, key=g.key, _external=True)
+    out = io.BytesIO()
+    segno.make(target, error="m").save(out, kind="svg", scale=8, border=4, light="#fff",
+                                       title=_("QR code of %(url)s", url=target))
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "image/svg+xml"
+    return _cache(response, statement, max_age=3600)
