@@ -23,14 +23,8 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
 
     :param session: the session inside the caller's write transaction.
     """
-    insert = _upsert(session)
-    stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CountryTally.statement_id, CountryTally.country],
-        set_={"n": CountryTally.n + delta},
-    ).returning(CountryTally.n)
-    n_after = session.execute(stmt).scalar_one()
-    new_country = 1 if (delta > 0 and n_after == delta) else -1 if (delta < 0 and n_after == 0) else 0
+    # The statement row first, then its tally row: the same lock order as reconcile(), so
+    # the two never deadlock on PostgreSQL.
     is_org = kind == Kind.organisation
     session.execute(
         update(Statement)
@@ -39,11 +33,24 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
             count_total=Statement.count_total + delta,
             count_organisations=Statement.count_organisations + (delta if is_org else 0),
             count_individuals=Statement.count_individuals + (0 if is_org else delta),
-            count_countries=Statement.count_countries + new_country,
             version=Statement.version + 1,
         )
         .execution_options(synchronize_session=False)
     )
+    insert = _upsert(session)
+    stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CountryTally.statement_id, CountryTally.country],
+        set_={"n": CountryTally.n + delta},
+    ).returning(CountryTally.n)
+    n_after = session.execute(stmt).scalar_one()
+    new_country = 1 if (delta > 0 and n_after == delta) else -1 if (delta < 0 and n_after == 0) else 0
+    if new_country:
+        session.execute(
+            update(Statement).where(Statement.id == statement_id)
+            .values(count_countries=Statement.count_countries + new_country)
+            .execution_options(synchronize_session=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,12 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
     :param session: a session; repairs are committed by the caller's transaction.
     :returns: one :class:`Drift` per statement whose stored counts were wrong.
     """
+    # Lock the statements before counting (a no-op on SQLite, whose write transaction
+    # already excludes writers): a state change that is mid-flight commits first and is
+    # counted, or waits and lands after the repair, so a repair never undoes an increment.
+    statements = session.scalars(
+        select(Statement).order_by(Statement.id).with_for_update().execution_options(populate_existing=True)
+    ).all()
     validated = Signature.state == SignatureState.validated
     rows = session.execute(
         select(
@@ -82,7 +95,7 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
     tallies = {(t.statement_id, t.country): t.n for t in session.scalars(select(CountryTally))}
     expected_tallies = {(sid, c): n for sid, c, n in per_country}
     drifts = []
-    for st in session.scalars(select(Statement).order_by(Statement.id)):
+    for st in statements:
         stored = (st.count_total, st.count_organisations, st.count_individuals, st.count_countries)
         real = actual.get(st.id, (0, 0, 0, 0))
         own_keys = {k for k in tallies.keys() | expected_tallies.keys() if k[0] == st.id}
