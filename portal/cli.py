@@ -127,3 +127,6 @@ def init_app(app: Flask) -> None:
     for group in (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
+    from . import cli_abuse
+
+    cli_abuse.init_app(app)

@@ -37,6 +37,12 @@ class Defaults:
     COMPRESS_ALGORITHM = ["gzip"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    # Abuse control and privacy (see SECURITY.md).
+    SIGN_STATEMENT_RATE_LIMIT = "300/minute;5000/hour"  # per statement; over it: shadow rejection
+    LINK_RATE_LIMIT = "30/minute;300/hour"  # confirm and withdraw links, per client: 429
+    MIN_FILL_SECONDS = 2  # a sign form sent sooner after it was rendered is shadow-rejected
+    RETENTION_DAYS = 180  # after a statement closes: contact emails and IP hashes are purged
+    SESSION_COOKIE_SECURE = None  # None: Secure exactly when BASE_URL is https
 
 
 def from_environment(prefix: str = "PORTAL_") -> dict:

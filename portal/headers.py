@@ -10,6 +10,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        # Unset: a site served over https sends its session cookie over https only.
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("BASE_URL", "")).startswith("https://")
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers

@@ -139,8 +139,6 @@ def sign(req: SignRequest) -> None:
                 _confirm(session, signature)
         elif verdict:
             pass
-        elif _reclaim(session, statement, canonical, values):
-            pass
         else:
             # A conditional increment, so concurrent resubmissions cannot exceed the bound.
             limit = current_app.config["CONFIRMATION_RESENDS"]
@@ -155,31 +153,6 @@ def sign(req: SignRequest) -> None:
             if resend is not None:
                 _send_confirmation(session, session.get(Signature, resend), statement)
     worker.notify()
-
-
-def _reclaim(session, statement: Statement, canonical: str, values: dict) -> bool:
-    """A clean submission takes over a fraudulent row with its address, so a flood that
-    used someone's email cannot keep them from signing."""
-    fresh = {k: v for k, v in values.items() if k not in ("statement_id", "email_canonical")}
-    taken = session.execute(
-        update(Signature)
-        .where(Signature.statement_id == statement.id, Signature.email_canonical == canonical,
-               Signature.state == SignatureState.fraudulent)
-        .values(**fresh)
-        .returning(Signature.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if taken is None:
-        return False
-    signature = session.get(Signature, taken)
-    session.refresh(signature)
-    _event(session, signature, "signed", SignatureState.fraudulent, signature.state, actor="signer",
-           detail="a clean submission replaced a shadow-rejected one")
-    if statement.require_confirmation:
-        _send_confirmation(session, signature, statement)
-    else:
-        _confirm(session, signature)
-    return True
 
 
 def listing_key(name: str, visibility: str, country: str) -> str:

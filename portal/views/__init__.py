@@ -19,4 +19,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(outlets.bp)
+    from . import abuse
+
+    app.register_blueprint(abuse.bp)
     errors.init_app(app)

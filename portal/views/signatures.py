@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, make_response, render_template, request
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from sqlalchemy import select
 
 from .. import signing, tokens
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import ui_language
 from ..models import Signature
 
 bp = Blueprint("signatures", __name__)
+# Per client: guessing tokens or hammering a link gets a 429 (LINK_RATE_LIMIT).
+limiter.limit(lambda: current_app.config["LINK_RATE_LIMIT"], scope="links")(bp)
 
 
 def _signature(purpose: str, token: str) -> Signature:

@@ -163,6 +163,7 @@ def sign(slug: str):
                 role=form.role.data or "", website=form.website.data or "",
                 org_type=form.org_type.data or "", authorised=form.authorised.data,
                 ip=request.remote_addr,
+                honeypot=request.form.get("comment", ""), started=request.form.get("started", ""),
             ))
         except signing.SigningError as error:
             target = getattr(form, error.field, None) if error.field else None
