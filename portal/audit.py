@@ -78,4 +78,4 @@ def slugs(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.session.execute(select(Statement.id, Statement.slug).where(
-        Statement.id.in_(ids))).tuples())
+        Statement.id.in_(sorted(ids)))).all())

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, g
+from flask_babel import format_timedelta
 
 from ... import auth, site
+from ...models import as_utc
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -14,6 +18,18 @@ def _setup(state) -> None:
     auth.init_app(state.app)
     # The public page asks this too: a paused statement shows why instead of the form.
     state.app.jinja_env.globals["signing_paused"] = site.paused_for
+    state.app.jinja_env.filters["isoutc"] = isoutc
+    state.app.jinja_env.filters["seconds"] = seconds
+
+
+def seconds(value: float) -> str:
+    """A duration in the largest sensible unit, localised."""
+    return format_timedelta(timedelta(seconds=value), threshold=1.5)
+
+
+def isoutc(moment) -> str:
+    """A moment as an unambiguous UTC string for the workspace, e.g. 2026-11-24 07:50 UTC."""
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
 @bp.before_request
@@ -35,4 +51,13 @@ def _workspace() -> dict:
     return {"me": auth.current_coordinator()}
 
 
-from . import home, sessions  # noqa: E402,F401  (routes register on bp)
+from . import (  # noqa: E402,F401  (routes register on bp)
+    admin,
+    audit,
+    home,
+    moderation,
+    reports,
+    sessions,
+    statements,
+    translations,
+)

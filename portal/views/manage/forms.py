@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 
 def _strip(value):
@@ -41,3 +52,51 @@ class PasswordForm(Form):
             "Use between 12 and 1024 characters."))])
     again = PasswordField(_l("The same password again"), validators=[
         EqualTo("password", message=_l("The two passwords differ."))])
+
+
+EDITOR_LANGUAGES = ["en", "fr", "es", "ar", "ru", "de", "it", "pt", "pt-BR", "fa", "tr", "uk", "zh",
+                    "sw", "hi", "ur", "id", "pl", "nl", "el", "he", "ja", "ko", "vi", "th", "am", "ha"]
+
+
+class StatementForm(Form):
+    slug = StringField(_l("Address (slug)"), validators=[DataRequired(_l("Enter an address.")),
+                                                         Length(max=80)])
+    title = StringField(_l("Title in the original language"), validators=[Length(max=300)])
+    original_lang = SelectField(_l("Original language"), validate_choice=False)
+    allow_organisations = BooleanField(_l("Organisations may sign"), default=True)
+    allow_individuals = BooleanField(_l("Individuals may sign"))
+    moderation = RadioField(_l("Moderation"), default="pre", choices=[
+        SelectChoice("pre", _l("Before: a coordinator approves each signature before it counts")),
+        SelectChoice("post", _l("After: signatures count at once; a coordinator can still reject them"))])
+    require_confirmation = BooleanField(_l("Signers confirm their email address"), default=True)
+    time_zone = SelectField(_l("Time zone of the times below"), default="UTC", validate_choice=False)
+    deadline = DateTimeLocalField(_l("Signing deadline (optional)"), validators=[Optional()],
+                                  format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    publish_at = DateTimeLocalField(_l("Scheduled publication (optional)"), validators=[Optional()],
+                                    format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    target_count = IntegerField(_l("Target number of signatures (optional)"), validators=[
+        Optional(), NumberRange(min=1, max=10**9 - 1, message=_l("Enter a positive whole number."))])
+
+
+class TranslationForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=300)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=60000)])
+
+
+class AddCoordinatorForm(Form):
+    email = EmailField(_l("Coordinator's email"), validators=[
+        DataRequired(_l("Enter an email address.")), Length(max=254)])
+
+
+class RejectForm(Form):
+    reason = StringField(_l("Reason (optional, kept in the audit log)"), validators=[Length(max=500)])
+
+
+class EditSignatureForm(Form):
+    name = StringField(_l("Name as shown"), validators=[DataRequired(_l("Enter the name to be shown.")),
+                                                        Length(max=300)])
+    signer_name = StringField(_l("Name of the person signing"), validators=[Length(max=200)])
+    role = StringField(_l("Role"), validators=[Length(max=200)])
+    note = StringField(_l("What you corrected and why (kept in the audit log)"),
+                       validators=[Length(max=500)])

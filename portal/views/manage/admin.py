@@ -1,0 +1,69 @@
+"""Administrators only: coordinator accounts, invitations and the site-wide pause."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ... import accounts, auth, site
+from ...extensions import db
+from ...fragments import render
+from ...models import Coordinator
+from . import bp
+from .forms import InviteForm
+
+
+def _listing(form: InviteForm, status: int = 200):
+    people = list(db.session.scalars(select(Coordinator).order_by(Coordinator.name, Coordinator.id)))
+    return render("manage/coordinators.html", "manage/_invite.html", status=status, form=form,
+                  people=people)
+
+
+@bp.get("/coordinators")
+@auth.admin_required
+def coordinators():
+    """Every account, and the invitation form."""
+    return _listing(InviteForm())
+
+
+@bp.post("/coordinators/invite")
+@auth.admin_required
+def invite():
+    """Create an account and email its invitation link."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            accounts.invite(accounts.Invitation(form.email.data, form.name.data, form.admin.data),
+                            auth.current_coordinator().name)
+        except accounts.AccountError as error:
+            form.email.errors = [*form.email.errors, error.message]
+        else:
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "info")
+            return redirect(url_for(".coordinators"), code=303)
+    return _listing(form, 422)
+
+
+@bp.post("/coordinators/<int:coordinator_id>/active")
+@auth.admin_required
+def set_active(coordinator_id: int):
+    """Suspend or restore an account (not one's own)."""
+    me = auth.current_coordinator()
+    if db.session.get(Coordinator, coordinator_id) is None or coordinator_id == me.id:
+        flash(_("You cannot change this account."), "error")
+    else:
+        accounts.set_active(coordinator_id, request.form.get("active") == "1")
+        flash(_("Saved."), "info")
+    return redirect(url_for(".coordinators"), code=303)
+
+
+@bp.route("/site", methods=["GET", "POST"])
+@auth.admin_required
+def site_settings():
+    """The site-wide pause switch."""
+    if request.method == "POST":
+        paused = request.form.get("paused") == "1"
+        site.set_signing_paused(paused, auth.actor())
+        flash(_("Signing is paused on the whole site.") if paused else _("Signing is open again."), "info")
+        return redirect(url_for(".site_settings"), code=303)
+    return render_template("manage/site_settings.html", paused=site.signing_paused())

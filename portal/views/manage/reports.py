@@ -1,0 +1,60 @@
+"""Exports (public fields, or full with emails) and the statistics page."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template
+from flask_babel import gettext as _
+
+from ... import auth
+from ... import exports as service
+from ... import stats as stats_service
+from . import bp
+
+
+@bp.get("/statements/<int:statement_id>/exports")
+@auth.login_required
+def exports(statement_id: int):
+    """The export choices."""
+    return render_template("manage/exports.html", statement=auth.statement_for(statement_id))
+
+
+def _download(statement_id: int, scope: str, fmt: str):
+    item = auth.statement_for(statement_id)
+    if fmt not in ("csv", "json"):
+        abort(404)
+    body, mimetype = service.export(item, scope, fmt, auth.actor())
+    response = make_response(body)
+    response.mimetype = mimetype.split(";")[0]
+    if fmt == "csv":
+        response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{item.slug}-{scope}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/statements/<int:statement_id>/export/public.<fmt>")
+@auth.login_required
+def export_public(statement_id: int, fmt: str):
+    """Download the public fields of the listed signatories."""
+    return _download(statement_id, "public", fmt)
+
+
+@bp.post("/statements/<int:statement_id>/export/full.<fmt>")
+@auth.login_required
+def export_full(statement_id: int, fmt: str):
+    """Download everything, contact emails included; written to the audit log."""
+    return _download(statement_id, "full", fmt)
+
+
+@bp.get("/statements/<int:statement_id>/stats")
+@auth.login_required
+def stats(statement_id: int):
+    """Signatures over time (SVG), breakdowns, and waiting times."""
+    item = auth.statement_for(statement_id)
+    result = stats_service.compute(item)
+    charts = {
+        "day": stats_service.bar_chart(result.per_day, _("Signatures per day (UTC)"), "chart-day"),
+        "hour": stats_service.bar_chart(result.per_hour, _("Signatures per hour, first 48 hours (UTC)"),
+                                        "chart-hour"),
+    }
+    return render_template("manage/stats.html", statement=item, s=result, charts=charts)

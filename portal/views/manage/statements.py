@@ -1,0 +1,166 @@
+"""Creating and editing statements, their lifecycle, pausing and co-coordinators."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from ... import auth, authoring, translating
+from ...extensions import db
+from ...filters import language_name
+from ...fragments import render, wants_fragment
+from ...models import Statement, StatementState, as_utc
+from . import bp
+from .forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
+
+
+def _choices(form: StatementForm) -> StatementForm:
+    form.original_lang.choices = [SelectChoice(code, f"{language_name(code)} ({code})")
+                                  for code in EDITOR_LANGUAGES]
+    form.time_zone.choices = [SelectChoice(zone, zone) for zone in authoring.time_zones()]
+    return form
+
+
+def _input(form: StatementForm) -> authoring.StatementInput:
+    return authoring.StatementInput(
+        slug=form.slug.data or "", original_lang=form.original_lang.data or "",
+        allow_organisations=form.allow_organisations.data, allow_individuals=form.allow_individuals.data,
+        moderation=form.moderation.data or "", require_confirmation=form.require_confirmation.data,
+        deadline_local=form.deadline.data, publish_local=form.publish_at.data,
+        time_zone=form.time_zone.data or "UTC", target_count=form.target_count.data,
+        title=form.title.data or "")
+
+
+def _refused(form: StatementForm, error: authoring.AuthoringError) -> None:
+    aliases = {"signers": "allow_organisations"}
+    target = getattr(form, aliases.get(error.field or "", error.field or ""), None)
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _local(statement: Statement, moment):
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(ZoneInfo(statement.deadline_tz or "UTC")).replace(tzinfo=None)
+
+
+@bp.route("/statements/new", methods=["GET", "POST"])
+@auth.login_required
+def new_statement():
+    """Create a statement (a draft)."""
+    form = _choices(StatementForm())
+    if form.validate_on_submit():
+        try:
+            statement = authoring.create_statement(_input(form), auth.actor())
+        except authoring.AuthoringError as error:
+            _refused(form, error)
+        else:
+            flash(_("The statement is created as a draft."), "info")
+            return redirect(url_for(".statement", statement_id=statement.id), code=303)
+    return render("manage/new_statement.html", "manage/_statement_form.html",
+                  status=422 if request.method == "POST" else 200, form=form, statement=None)
+
+
+@bp.get("/statements/<int:statement_id>")
+@auth.login_required
+def statement(statement_id: int):
+    """A statement's overview: state, next step, link, pause, languages."""
+    item = auth.statement_for(statement_id)
+    return render_template("manage/statement.html", statement=item, **_overview(item))
+
+
+def _overview(item: Statement) -> dict:
+    return {"step": authoring.next_step(item),
+            "languages": translating.overview(item, current_app.config["LANGUAGES"]),
+            "add_form": AddCoordinatorForm()}
+
+
+@bp.route("/statements/<int:statement_id>/edit", methods=["GET", "POST"])
+@auth.login_required
+def edit_statement(statement_id: int):
+    """Change a statement's settings."""
+    item = auth.statement_for(statement_id)
+    form = _choices(StatementForm(obj=None if request.method == "POST" else item))
+    if request.method == "GET":
+        form.deadline.data = _local(item, item.deadline_at)
+        form.publish_at.data = _local(item, item.publish_at)
+        form.time_zone.data = item.deadline_tz or "UTC"
+    del form.title
+    if form.validate_on_submit():
+        try:
+            changed = authoring.update_statement(item.id, _input(form), auth.actor())
+        except authoring.AuthoringError as error:
+            _refused(form, error)
+        else:
+            flash(_("Saved.") if changed else _("Nothing changed."), "info")
+            return redirect(url_for(".statement", statement_id=item.id), code=303)
+    return render("manage/edit_statement.html", "manage/_statement_form.html",
+                  status=422 if request.method == "POST" else 200, form=form, statement=item)
+
+
+@bp.post("/statements/<int:statement_id>/lifecycle")
+@auth.login_required
+def lifecycle(statement_id: int):
+    """Take the next lifecycle step (open, publish, close, archive)."""
+    item = auth.statement_for(statement_id)
+    to_state = request.form.get("to", "")
+    if to_state not in set(StatementState):
+        abort(400)
+    try:
+        authoring.advance(item.id, to_state, auth.actor())
+    except authoring.AuthoringError as error:
+        return _after(item, error.message, 409)
+    return _after(item, _("The statement is now: %(state)s.", state=state_label(to_state)))
+
+
+@bp.post("/statements/<int:statement_id>/pause")
+@auth.login_required
+def pause(statement_id: int):
+    """Pause or resume signing of this statement."""
+    item = auth.statement_for(statement_id)
+    paused = request.form.get("paused") == "1"
+    authoring.set_paused(item.id, paused, auth.actor())
+    return _after(item, _("Signing is paused.") if paused else _("Signing is open again."))
+
+
+@bp.post("/statements/<int:statement_id>/coordinators")
+@auth.login_required
+def add_coordinator(statement_id: int):
+    """Let another coordinator manage this statement."""
+    item = auth.statement_for(statement_id)
+    form = AddCoordinatorForm()
+    if not form.validate_on_submit():
+        return _after(item, " ".join(form.email.errors) or _("Enter an email address."), 422)
+    try:
+        authoring.add_coordinator(item.id, form.email.data, auth.actor())
+    except authoring.AuthoringError as error:
+        return _after(item, error.message, 422)
+    return _after(item, _("Added."))
+
+
+def _after(item: Statement, message: str, status: int = 200):
+    """htmx: the refreshed control panel with the message; a plain browser: 303 to the overview."""
+    db.session.expire_all()
+    item = db.session.get(Statement, item.id)
+    if wants_fragment():
+        return render_template("manage/_controls.html", statement=item, message=message,
+                               failed=status >= 400, **_overview(item)), status
+    flash(message, "error" if status >= 400 else "info")
+    return redirect(url_for(".statement", statement_id=item.id), code=303)
+
+
+def state_label(state: str) -> str:
+    return {
+        "draft": _("draft"), "collecting": _("collecting (private link)"), "published": _("published"),
+        "closed": _("closed"), "archived": _("archived"),
+    }.get(state, state)
+
+
+@bp.app_template_global("state_label")
+def _state_label(state: str) -> str:
+    return state_label(state)
