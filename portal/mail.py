@@ -59,7 +59,11 @@ class Transport:
 
     def send(self, message: EmailMessage) -> None:
         if not self.url:
-            print("-" * 72, message.as_string(), "-" * 72, sep="\n", file=sys.stdout, flush=True)
+            # Decoded, not as_string(): a long or non-ASCII line would come out quoted-printable,
+            # with soft line breaks inside the very link the developer has to follow.
+            headers = "\n".join(f"{name}: {value}" for name, value in message.items())
+            print("-" * 72, headers, "", message.get_content().rstrip("\n"), "-" * 72, sep="\n",
+                  file=sys.stdout, flush=True)
             return
         parts = urlsplit(self.url)
         host, port = parts.hostname or "127.0.0.1", parts.port
