@@ -1,0 +1,168 @@
+"""The browser suite: one Debian chromium, one live server on loopback with demo data, per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from portal import create_app
+from portal.extensions import db
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+LANGUAGES = ["en", "fr", "es", "ar", "ru"]
+SLUG = "release-marta-ilieva"  # published, pre-moderated, with a deadline and 420 signatures
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_present():
+    if not (shutil.which(CHROMIUM) or os.access(CHROMIUM, os.X_OK)):
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing, and CI requires the browser suite (.ci/run installs it)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; CI=true makes this a failure)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, never a downloaded one, and no traffic of its own."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]}
+
+
+@dataclass
+class Server:
+    url: str
+    app: object
+    login: tuple[str, str]
+    private_key: str = "demo-private-link"
+    host: str = field(init=False)
+
+    def __post_init__(self):
+        self.host = urlsplit(self.url).netloc
+
+    def own(self, url: str) -> bool:
+        """True for a request that stays on the app's origin (or never leaves the page)."""
+        parts = urlsplit(url)
+        return parts.scheme in ("data", "blob", "about") or (
+            parts.scheme == "http" and parts.netloc == self.host)
+
+
+SERVE = """
+import json, sys
+from werkzeug.serving import make_server
+from portal import create_app
+config = json.loads(sys.argv[1])
+app = create_app(config)
+make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True).serve_forever()
+"""
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the test server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the test server did not answer in time")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app on a free loopback port in its own process, with the demo's statements and a login.
+
+    The test process opens the same SQLite file to seed it, read the outbox and approve signatures.
+    """
+    from conftest import free_port
+
+    from portal import demo
+
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = {"DATABASE_URL": f"sqlite:///{instance / 'portal.sqlite3'}",
+              "SECRET_KEY": "e2e-secret-" + "x" * 24, "MAIL_SENDER_THREAD": False,
+              "RATELIMIT_ENABLED": False, "MIN_FILL_SECONDS": 0, "BASE_URL": url}
+    os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app(config)
+    finally:
+        del os.environ["PORTAL_INSTANCE_PATH"]
+    with app.app_context():
+        db.create_all()
+        login = demo.load()
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance)}
+    process = subprocess.Popen([sys.executable, "-c", SERVE, json.dumps(config), str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until_up(url, process)
+        yield Server(url=url, app=app, login=login)
+    finally:
+        process.terminate()
+        try:
+            _out, errors = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, errors = process.communicate()
+        with app.app_context():
+            db.engine.dispose()
+    tracebacks = [line for line in errors.splitlines() if line.startswith("Traceback")]
+    assert not tracebacks, f"the server logged errors:\n{errors[-4000:]}"
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """Pages in fresh contexts (JS on or off, any locale); every request is logged and checked."""
+    contexts, foreign = [], []
+
+    def make(js: bool = True, locale: str = "en-GB", width: int = 1280, height: int = 900, **kwargs):
+        context = browser.new_context(java_script_enabled=js, locale=locale, base_url=server.url,
+                                      viewport={"width": width, "height": height}, **kwargs)
+        context.set_default_timeout(10_000)
+        context.on("request", lambda req: None if server.own(req.url) else foreign.append(req.url))
+        contexts.append(context)
+        page = context.new_page()
+        page.requests = []  # type: ignore[attr-defined]
+        page.on("request", lambda request: page.requests.append(request.url))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not foreign, f"requests left the app's origin: {foreign}"
+
+
+def outbox_link(server, email: str, kind: str) -> str:
+    """The newest confirm/withdraw link mailed to an address, read from the durable outbox."""
+    from portal.models import OutboxMail
+
+    with server.app.app_context():
+        mails = db.session.scalars(db.select(OutboxMail).where(OutboxMail.to_addr == email)
+                                   .order_by(OutboxMail.id.desc())).all()
+    assert mails, f"no email to {email} in the outbox"
+    match = re.search(rf"{re.escape(server.url)}(/{kind}/[A-Za-z0-9_\-.]+)", mails[0].body)
+    assert match, f"no {kind} link in the email to {email}"
+    return match.group(1)

@@ -1,0 +1,123 @@
+"""Signing in a real browser, with JavaScript on and off, left-to-right and right-to-left."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import signing, tokens
+from portal.extensions import db
+from portal.models import Signature, Statement
+
+from .conftest import SLUG, outbox_link
+
+
+def shown_count(page) -> int:
+    text = page.locator("#count .count-total strong").inner_text()
+    return int("".join(str(unicodedata.digit(c)) for c in text if c.isdigit()))
+
+
+def fill_sign_form(page, name: str, email: str, country: str = "KE") -> None:
+    page.locator("#name").fill(name)
+    page.locator("#signer_name").fill("Amina Yusuf")
+    page.locator("#role").fill("Director")
+    page.locator("#country").select_option(country)
+    page.locator("#email").fill(email)
+    page.locator("#authorised").check()
+
+
+def approve(server, email: str) -> None:
+    """What a coordinator does in the queue: approve the confirmed signature."""
+    with server.app.app_context():
+        signature = db.session.scalars(db.select(Signature).where(Signature.email == email)).one()
+        assert signature.state == "confirmed"
+        assert signing.moderate(signature.id, approve=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_signing_journey(open_page, server, lang, js):
+    page = open_page(js=js, locale=lang)
+    page.goto(f"/{lang}/s/{SLUG}")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+    before = shown_count(page)
+    email = f"journey-{lang}-{'js' if js else 'nojs'}@example.org"
+    fill_sign_form(page, f"Journey {lang} {js} Press", email)
+    page.locator("#sign-form button[type=submit]").click()
+    if js:  # swapped in place; focus moves to the thank-you box, which is a status message
+        expect(page.locator("#thanks")).to_be_focused()
+        assert page.url.endswith(f"/{lang}/s/{SLUG}")
+    else:  # a plain POST and a 303 to the thank-you page
+        expect(page).to_have_url(re.compile(rf"/{lang}/s/{SLUG}/thanks"))
+        expect(page.locator("#thanks")).to_be_visible()
+
+    page.goto(outbox_link(server, email, "confirm"))
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main .success")).to_be_visible()
+    approve(server, email)
+    page.goto(f"/{lang}/s/{SLUG}")
+    page.reload()  # the public page may come from the browser's cache for a few seconds
+    assert shown_count(page) == before + 1
+    page.goto(f"/{lang}/s/{SLUG}/signatories?q=journey+{lang}+{js}")
+    expect(page.locator("#signatories bdi.name")).to_have_text(f"Journey {lang} {js} Press")
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_validation_errors_are_shown_tied_and_input_kept(open_page, js):
+    page = open_page(js=js)
+    page.goto(f"/en/s/{SLUG}")
+    page.locator("#name").fill("")
+    page.locator("#signer_name").fill("Kept Person")
+    page.locator("#email").fill("not-an-address")
+    page.locator("#sign-form button[type=submit]").click()
+    summary = page.locator("#sign-errors")
+    expect(summary).to_be_visible()
+    expect(summary).to_have_attribute("role", "alert")
+    if js:
+        expect(summary).to_be_focused()
+    else:
+        expect(page).to_have_url(re.compile(rf"/en/s/{SLUG}/sign"))
+    for field in ("name", "email", "country"):
+        control = page.locator(f"#{field}")
+        expect(control).to_have_attribute("aria-invalid", "true")
+        described = control.get_attribute("aria-describedby").split()
+        assert f"{field}-error" in described
+        expect(page.locator(f"#{field}-error")).not_to_be_empty()
+    expect(page.locator("#email")).to_have_value("not-an-address")
+    expect(page.locator("#signer_name")).to_have_value("Kept Person")
+    expect(page.locator("#authorised")).to_have_attribute("aria-invalid", "true")
+
+
+def test_live_counter_follows_an_approval_elsewhere(open_page, server):
+    page = open_page(js=True)
+    page.goto(f"/en/s/{SLUG}")
+    strong = page.locator("#count .count-total strong")
+    before, before_text = shown_count(page), strong.inner_text()
+    expect(page.locator("#announcer")).to_be_empty()
+
+    def sign_elsewhere():
+        with server.app.app_context():
+            signing.sign(signing.SignRequest(
+                statement_id=db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one(),
+                kind="organisation", name="Elsewhere Media", country="BR", email="elsewhere@example.org",
+                lang="pt-BR", authorised=True, signer_name="Rui"))
+            uid = db.session.scalars(db.select(Signature.uid).where(
+                Signature.email == "elsewhere@example.org")).one()
+            signing.confirm(tokens.make("confirm", uid))
+        approve(server, "elsewhere@example.org")
+
+    time.sleep(1)  # the page is open and polling before the signature arrives
+    worker = threading.Thread(target=sign_elsewhere)
+    worker.start()
+    worker.join()
+    expect(strong).not_to_have_text(before_text, timeout=15_000)  # polled every 5 s
+    assert shown_count(page) == before + 1
+    # Announced once, politely, from outside the polled element.
+    expect(page.locator("#announcer")).to_contain_text(str(before + 1), timeout=2_000)
+    assert page.locator("#count[aria-live]").count() == 0
