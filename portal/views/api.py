@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -99,22 +101,22 @@ def statement(slug: str):
 
 def _limit() -> int:
     raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         abort(400, description=f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
 
 
 def _filters() -> dict:
-    country = request.args.get("country", "")
-    if country and not (len(country) == 2 and country.isascii() and country.isupper()):
+    country = request.args.get("country")
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isupper()):
         abort(400, description="country must be an ISO 3166-1 alpha-2 code, such as FR.")
     q = request.args.get("q", "")
-    if len(q) > 100 or any(not ch.isprintable() for ch in q):
-        abort(400, description="q must be at most 100 printable characters.")
+    if len(q) > 100 or any(unicodedata.category(ch) == "Cc" for ch in q):
+        abort(400, description="q must be at most 100 characters, without control characters.")
     cursor = request.args.get("cursor", "")
     if cursor and (len(cursor) > 1000 or not public.valid_cursor(cursor)):
         abort(400, description="cursor is not one that this API handed out.")
-    return {"country": country, "q": q.strip(), "cursor": cursor}
+    return {"country": country or "", "q": q.strip(), "cursor": cursor}
 
 
 @bp.get("/statements/<slug>/signatories")
