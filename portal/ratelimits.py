@@ -50,28 +50,28 @@ class SQLStorage(Storage):
         if not url:
             raise ValueError("portaldb:// needs the 'url' storage option (an SQLAlchemy URL)")
         self.url = url
-        self._engine: Engine | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
 
     @property
     def base_exceptions(self):
         return exc.SQLAlchemyError
 
     def _connect(self) -> Engine:
-        # A forked gunicorn worker must not reuse its parent's connections.
-        if self._engine is not None and self._pid == os.getpid():
-            return self._engine
-        with self._lock:
-            if self._engine is None or self._pid != os.getpid():
-                self._engine = _engine(self.url)
-                self._pid = os.getpid()
-                with self._engine.begin() as conn:
-                    try:
-                        conn.exec_driver_sql(DDL)
-                    except exc.IntegrityError:  # PostgreSQL: another worker created it first
-                        pass
-        return self._engine
+        # One engine per URL and process, shared by every app object (tests make many), and
+        # never one a forked gunicorn worker inherited from its parent.
+        key = (self.url, os.getpid())
+        engine = _ENGINES.get(key)
+        if engine is None:
+            with _LOCK:
+                engine = _ENGINES.get(key)
+                if engine is None:
+                    engine = _engine(self.url)
+                    with engine.begin() as conn:
+                        try:
+                            conn.exec_driver_sql(DDL)
+                        except exc.IntegrityError:  # PostgreSQL: another worker created it first
+                            pass
+                    _ENGINES[key] = engine
+        return engine
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
@@ -110,6 +110,10 @@ class SQLStorage(Storage):
     def clear(self, key: str) -> None:
         with self._connect().begin() as conn:
             conn.execute(text(f"DELETE FROM {TABLE} WHERE key = :key"), {"key": key})
+
+
+_ENGINES: dict[tuple[str, int], Engine] = {}
+_LOCK = threading.Lock()
 
 
 def _engine(url: str) -> Engine:

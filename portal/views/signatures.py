@@ -12,7 +12,7 @@ from ..models import Signature
 
 bp = Blueprint("signatures", __name__)
 # Per client: guessing tokens or hammering a link gets a 429 (LINK_RATE_LIMIT).
-limiter.limit(lambda: current_app.config["LINK_RATE_LIMIT"], scope="links")(bp)
+limiter.shared_limit(lambda: current_app.config["LINK_RATE_LIMIT"], scope="links")(bp)
 
 
 def _signature(purpose: str, token: str) -> Signature:

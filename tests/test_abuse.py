@@ -1,0 +1,230 @@
+"""Shadow rejection through HTTP: a caught submission is answered exactly like a real one."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from conftest import csrf_token, make_app, outbox_bodies
+from sqlalchemy import select
+
+from portal import abuse, tokens
+from portal.counts import reconcile
+from portal.extensions import db
+from portal.models import BlockRule, ModerationEvent, Signature, Statement
+
+SLUG = "free-the-reporters"
+PAGE = f"/en/s/{SLUG}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The portal with every abuse check on: limits, fill time, block list."""
+    app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True, MIN_FILL_SECONDS=2,
+                   SIGN_RATE_LIMIT="3/minute", SIGN_STATEMENT_RATE_LIMIT="1000/minute",
+                   LINK_RATE_LIMIT="1000/minute")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        app.extensions["portal.ratelimits"].storage.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database_url.startswith("postgresql"):
+            db.drop_all()
+        db.engine.dispose()
+
+
+def form_data(client, email: str, **overrides) -> dict:
+    """The sign form as a person would send it: tokens from the page, filled a while ago."""
+    html = client.get(PAGE).get_data(as_text=True)
+    data = {"kind": "organisation", "name": "Reporters United", "signer_name": "Ana Pérez",
+            "role": "Director", "country": "FR", "email": email, "visibility": "full",
+            "authorised": "y", "comment": "",
+            "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "started": re.search(r'name="started" value="([^"]+)"', html).group(1)}
+    with client.application.app_context():
+        data["started"] = abuse.fill_stamp(time.time() - 30)  # as if it took half a minute
+    data.update(overrides)
+    return data
+
+
+def post(client, data: dict, ip: str = "198.51.100.7", htmx: bool = False):
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"{PAGE}/sign", data=data, headers=headers, environ_base={"REMOTE_ADDR": ip})
+
+
+def state_of(app, email: str) -> str:
+    with app.app_context():
+        return db.session.scalars(select(Signature.state).where(Signature.email == email)).one()
+
+
+def answer(response) -> tuple:
+    """Everything a submitter can observe, but the Date header."""
+    headers = tuple(sorted((k, v) for k, v in response.headers.items() if k.lower() != "date"))
+    return response.status_code, headers, response.get_data()
+
+
+def add(app, kind: str, value: str, statement_id=None) -> None:
+    with app.app_context():
+        abuse.add_rule(kind, value, statement_id)
+
+
+@pytest.mark.parametrize(("kind", "value", "ip", "email", "htmx"), [
+    ("ip", "203.0.113.9", "203.0.113.9", "a@clean.example", False),
+    ("cidr", "203.0.113.0/24", "203.0.113.77", "b@clean.example", True),
+    ("cidr", "2001:db8::/32", "2001:db8::5", "c@clean.example", False),
+    ("domain", "spam.example", "192.0.2.1", "d@spam.example", True),
+    ("domain", "*.spam.example", "192.0.2.1", "e@mx.eu.spam.example", False),
+    ("domain", "*.spam.example", "192.0.2.1", "f@spam.example", True),
+    ("email", "Bad.Actor+x@Example.org", "192.0.2.1", "bad.actor@example.org", False),
+])
+def test_blocked_submission_is_answered_like_a_real_one(app, client, make_statement, kind, value, ip,
+                                                        email, htmx):
+    sid = make_statement()
+    real = post(client, form_data(client, "real@clean.example"), ip="192.0.2.200", htmx=htmx)
+    add(app, kind, value)
+    shadow = post(client, form_data(client, email), ip=ip, htmx=htmx)
+    assert answer(shadow) == answer(real)
+    assert real.status_code == (200 if htmx else 303)
+    assert state_of(app, "real@clean.example") == "pending"
+    assert state_of(app, email) == "fraudulent"
+    assert len(outbox_bodies(app)) == 1  # a shadow-rejected submission is never mailed
+    with app.app_context():
+        assert db.session.get(Statement, sid).count_total == 0
+        event = db.session.scalars(select(ModerationEvent).where(
+            ModerationEvent.to_state == "fraudulent")).one()
+        assert f"blocked {kind}" in event.detail
+
+
+def test_wildcard_domain_does_not_match_lookalikes(app, client, make_statement):
+    make_statement()
+    add(app, "domain", "*.spam.example")
+    post(client, form_data(client, "g@notspam.example"))
+    post(client, form_data(client, "h@spam.example.org"), ip="192.0.2.3")
+    assert state_of(app, "g@notspam.example") == "pending"
+    assert state_of(app, "h@spam.example.org") == "pending"
+
+
+def test_ip_hash_rule_from_the_trending_view_blocks_that_client(app, client, make_statement):
+    make_statement()
+    with app.test_request_context():
+        hashed = tokens.ip_hash("198.51.100.50")
+    add(app, "ip_hash", hashed)
+    post(client, form_data(client, "i@clean.example"), ip="198.51.100.50")
+    post(client, form_data(client, "j@clean.example"), ip="198.51.100.51")
+    assert state_of(app, "i@clean.example") == "fraudulent"
+    assert state_of(app, "j@clean.example") == "pending"
+
+
+def test_statement_rule_applies_to_that_statement_only(app, client, make_statement):
+    make_statement()
+    other = make_statement("other-statement")
+    add(app, "domain", "spam.example", statement_id=other)
+    post(client, form_data(client, "k@spam.example"))
+    assert state_of(app, "k@spam.example") == "pending"
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    ({}, "pending"),
+    ({"comment": "http://cheap.example"}, "fraudulent"),  # the honeypot
+    ({"started": "fresh"}, "fraudulent"),  # filled at once (replaced below)
+    ({"started": ""}, "fraudulent"),  # the stamp removed
+    ({"started": "1700000000.0123456789abcdef"}, "fraudulent"),  # a forged stamp
+])
+def test_honeypot_and_fill_time(app, client, make_statement, overrides, expected):
+    make_statement()
+    data = form_data(client, "l@clean.example", **overrides)
+    if overrides.get("started") == "fresh":
+        data["started"] = re.search(r'name="started" value="([^"]+)"',
+                                    client.get(PAGE).get_data(as_text=True)).group(1)
+    response = post(client, data)
+    assert response.status_code == 303
+    assert state_of(app, "l@clean.example") == expected
+
+
+def test_honeypot_is_in_the_page_without_javascript(client, make_statement):
+    make_statement()
+    html = client.get(PAGE).get_data(as_text=True)
+    assert re.search(r'<input type="text" id="comment" name="comment" value="" tabindex="-1"', html)
+    assert 'name="started"' in html and "<script" not in html.split("</head>")[1]
+
+
+def test_per_client_limit_shadow_rejects_the_rest(app, client, make_statement):
+    sid = make_statement()
+    answers = {answer(post(client, form_data(client, f"n{i}@clean.example")))[:2] for i in range(6)}
+    assert len(answers) == 1  # all six answered alike
+    states = [state_of(app, f"n{i}@clean.example") for i in range(6)]
+    assert states == ["pending"] * 3 + ["fraudulent"] * 3
+    post(client, form_data(client, "other-client@clean.example"), ip="192.0.2.99")
+    assert state_of(app, "other-client@clean.example") == "pending"
+    with app.app_context():
+        assert db.session.get(Statement, sid).count_total == 0
+
+
+def test_per_statement_limit(app, client, make_statement):
+    make_statement()
+    app.config["SIGN_STATEMENT_RATE_LIMIT"] = "2/minute"
+    for i in range(4):
+        post(client, form_data(client, f"s{i}@clean.example"), ip=f"192.0.2.{10 + i}")
+    assert [state_of(app, f"s{i}@clean.example") for i in range(4)] == [
+        "pending", "pending", "fraudulent", "fraudulent"]
+
+
+def test_confirming_a_shadow_rejected_signature_changes_nothing(app, client, make_statement):
+    sid = make_statement(moderation="post")
+    add(app, "domain", "spam.example")
+    post(client, form_data(client, "m@spam.example"))
+    with app.app_context():
+        uid = db.session.scalars(select(Signature.uid)).one()
+        with app.test_request_context():
+            link = f"/confirm/{tokens.make('confirm', uid)}"
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm my signature" in page.get_data(as_text=True)
+    done = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert done.status_code == 200
+    assert "A coordinator will review it" in done.get_data(as_text=True)
+    assert state_of(app, "m@spam.example") == "fraudulent"
+    with app.app_context():
+        statement = db.session.get(Statement, sid)
+        assert (statement.count_total, statement.version) == (0, 0)
+        assert reconcile(db.session, repair=False) == []
+    listing = client.get(f"{PAGE}/signatories").get_data(as_text=True)
+    assert "Reporters United" not in listing
+
+
+def test_links_get_a_real_429_past_their_limit(app, client, make_statement):
+    app.config["LINK_RATE_LIMIT"] = "3/minute"
+    codes = [client.get("/confirm/bogus.token", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code
+             for _ in range(5)]
+    assert codes == [404, 404, 404, 429, 429]
+    page = client.get("/withdraw/bogus.token", environ_base={"REMOTE_ADDR": "192.0.2.44"})
+    assert page.status_code == 429 and "Too many requests" in page.get_data(as_text=True)
+    assert client.get("/confirm/bogus.token", environ_base={"REMOTE_ADDR": "192.0.2.45"}).status_code == 404
+
+
+def test_block_rule_values_are_checked(app):
+    with app.app_context():
+        for kind, value in [("ip", "300.1.1.1"), ("cidr", "10.0.0.0/99"), ("domain", "nodot"),
+                            ("domain", "bad domain.org"), ("email", "nobody"), ("ip_hash", "xyz")]:
+            with pytest.raises(abuse.BlockError):
+                abuse.add_rule(kind, value)
+        rule = abuse.add_rule("domain", " *.Spam.Example. ")
+        assert rule.value == "*.spam.example"
+        assert abuse.add_rule("domain", "*.spam.example").id == rule.id  # no duplicates
+        assert abuse.remove_rule(rule.id) and not abuse.remove_rule(rule.id)
+        assert db.session.scalars(select(BlockRule)).all() == []
+        actions = db.session.scalars(select(ModerationEvent.action).order_by(ModerationEvent.id)).all()
+        assert actions == ["blocked", "unblocked"]
+
+
+def test_cli_block_and_rules(app, make_statement):
+    make_statement()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["abuse", "block", "domain", "*.spam.example", "--statement", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "*.spam.example" in runner.invoke(args=["abuse", "rules"]).output
+    bad = runner.invoke(args=["abuse", "block", "cidr", "nonsense"])
+    assert bad.exit_code != 0 and "valid IP" in bad.output
+    assert runner.invoke(args=["abuse", "unblock", "999"]).exit_code != 0
