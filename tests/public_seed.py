@@ -74,7 +74,8 @@ def seed(app, slug: str = SLUG) -> Seeded:
         statement = make(slug, "published", target_count=100)
         make(f"{slug}-collecting", "collecting", drafts=())
         make(f"{slug}-draft", "draft", drafts=())
-        make(f"{slug}-closed", "closed", drafts=(), langs=("fr", "en"))
+        make(f"{slug}-closed", "closed", drafts=(), langs=("fr", "en"),
+             published_at=utcnow() - timedelta(days=5))
         seeded = Seeded(statement.id, statement.private_key)
         seeded.secrets.append(statement.private_key)
         for i, (name, kind, country, visibility, role) in enumerate(SIGNERS):
