@@ -17,8 +17,7 @@ from .mail import queue, worker
 from .models import Coordinator, new_uid
 
 MIN_PASSWORD = 12
-# Verified against when the email is unknown, so both paths cost one argon2 verification.
-_DUMMY_HASH = PasswordHasher().hash("not a real password, only for timing")
+_dummies: dict[tuple[int, int, int], str] = {}
 
 
 class AccountError(Exception):
@@ -36,6 +35,14 @@ def hasher() -> PasswordHasher:
         memory_cost=int(config.get("ARGON2_MEMORY_COST", defaults.memory_cost)),
         parallelism=int(config.get("ARGON2_PARALLELISM", defaults.parallelism)),
     )
+
+
+def _dummy(ph: PasswordHasher) -> str:
+    """A hash to verify against when the email is unknown, so both paths cost the same."""
+    key = (ph.time_cost, ph.memory_cost, ph.parallelism)
+    if key not in _dummies:
+        _dummies[key] = ph.hash("not a real password, only for timing")
+    return _dummies[key]
 
 
 def _check_password(password: str) -> None:
@@ -76,9 +83,9 @@ def authenticate(email: str, password: str) -> Coordinator | None:
     password = (password or "")[:1024]
     coordinator = db.session.scalars(
         select(Coordinator).where(func.lower(Coordinator.email) == email)).one_or_none()
-    stored = coordinator.password_hash if coordinator is not None else _DUMMY_HASH
+    stored = coordinator.password_hash if coordinator is not None else _dummy(ph)
     if not stored.startswith("$argon2"):  # an invitation not yet taken up
-        coordinator, stored = None, _DUMMY_HASH
+        coordinator, stored = None, _dummy(ph)
     try:
         ph.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -164,3 +164,6 @@ def sql(app):
             return db.session.execute(text(statement), params).all()
 
     return run
+
+
+from manage_fixtures import auth, people  # noqa: E402,F401  (the workspace fixtures)

@@ -1,0 +1,204 @@
+"""Workspace accounts: login, session rotation and timeouts, rehashing, throttling, invitations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+from conftest import make_app, outbox_bodies
+from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, make_people, token_in
+from sqlalchemy import select
+
+from portal.extensions import db, limiter
+from portal.models import Coordinator
+
+
+def test_anonymous_is_sent_to_login_and_back(client, auth):
+    response = client.get("/manage/moderation?state=all")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/manage/login?next=/manage/moderation?state%3Dall"
+    token = auth.token()
+    back = client.post("/manage/login?next=/manage/moderation?state%3Dall",
+                       data={"email": "owner@example.org", "password": PASSWORD, "csrf_token": token})
+    assert back.status_code == 303 and back.headers["Location"] == "/manage/moderation?state=all"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example"])
+def test_login_never_redirects_off_site(client, auth, target):
+    token = auth.token()
+    response = client.post("/manage/login", query_string={"next": target},
+                           data={"email": "owner@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/manage/"
+
+
+@pytest.mark.parametrize("email, password", [
+    ("owner@example.org", "wrong password entirely"),
+    ("nobody@example.org", PASSWORD),
+    ("", ""),
+])
+def test_wrong_login_is_422_with_one_message(client, auth, email, password):
+    response = auth.login(email, password)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The email or the password is wrong." in html or 'class="error"' in html
+    assert client.get("/manage/").status_code == 302
+
+
+def test_email_is_case_insensitive_and_pages_are_not_stored(client, auth):
+    assert auth.login("OWNER@Example.org").status_code == 303
+    page = client.get("/manage/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert 'hx-history="false"' in page.get_data(as_text=True)
+    assert "manage.css" in page.get_data(as_text=True)
+    assert "manage.css" not in client.get("/en/").get_data(as_text=True)
+
+
+def test_session_is_rotated_at_login_and_cleared_at_logout(client, auth):
+    token = auth.token()
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before login"
+        before = dict(session)
+    auth.client.post("/manage/login", data={"email": "owner@example.org", "password": PASSWORD,
+                                            "csrf_token": token})
+    with client.session_transaction() as session:
+        after = dict(session)
+    assert "planted" not in after and after.get("coordinator_id")
+    assert after["sid"] != before.get("sid") and after.get("csrf_token") != before.get("csrf_token")
+    assert auth.logout().status_code == 303
+    with client.session_transaction() as session:
+        assert "coordinator_id" not in session and "sid" not in session
+    assert client.get("/manage/").status_code == 302
+
+
+@pytest.mark.parametrize("key, age", [("seen_at", 61 * 60), ("login_at", 13 * 3600)],
+                         ids=["idle", "absolute"])
+def test_idle_and_absolute_timeouts(client, auth, key, age):
+    auth.login()
+    assert client.get("/manage/").status_code == 200
+    with client.session_transaction() as session:
+        session[key] -= age
+        if key == "login_at":
+            session["seen_at"] -= 10  # still active, but logged in too long ago
+    assert client.get("/manage/").status_code == 302
+    with client.session_transaction() as session:
+        assert "coordinator_id" not in session
+
+
+def test_password_change_ends_other_sessions(app, client, auth):
+    from portal.accounts import set_password
+
+    auth.login()
+    with app.app_context():
+        owner = db.session.scalar(select(Coordinator).where(Coordinator.email == "owner@example.org"))
+        set_password(owner.id, "another long password")
+    assert client.get("/manage/").status_code == 302
+
+
+def test_suspended_account_cannot_log_in(app, client, auth, people):
+    from portal.accounts import set_active
+
+    with app.app_context():
+        set_active(people.owner, False)
+    assert auth.login().status_code == 422
+
+
+def test_hash_is_upgraded_when_parameters_change(app, client, auth):
+    def stored() -> str:
+        with app.app_context():
+            return db.session.scalar(select(Coordinator.password_hash)
+                                     .where(Coordinator.email == "owner@example.org"))
+
+    old = stored()
+    assert old.startswith("$argon2id$") and ",t=1," in old
+    app.config["ARGON2_TIME_COST"] = 2
+    assert auth.login().status_code == 303
+    new = stored()
+    assert new != old and ",t=2," in new
+    assert PasswordHasher().verify(new, PASSWORD)
+    auth.logout()
+    assert auth.login().status_code == 303 and stored() == new  # no rehash when current
+
+
+@pytest.fixture
+def limited(database_url, tmp_path):
+    app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True,
+                   LOGIN_RATE_LIMIT="3/minute", **FAST_ARGON2)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    make_people(app)
+    with app.app_context():
+        limiter.reset()  # the in-memory store outlives one app in this process
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database_url.startswith("postgresql"):
+            db.drop_all()
+        db.engine.dispose()
+
+
+def test_login_is_throttled_per_ip_before_hashing(limited, monkeypatch):
+    calls = []
+    real = PasswordHasher.verify
+
+    def counting(self, hash, password):  # a spy: the real verification still runs
+        calls.append(1)
+        return real(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    actions = AuthActions(limited.test_client())
+    codes = [actions.login(f"guess{i}@example.org", "wrong guess number").status_code for i in range(3)]
+    assert codes == [422, 422, 422] and len(calls) == 3
+    blocked = actions.login("owner@example.org", PASSWORD)
+    assert blocked.status_code == 429 and len(calls) == 3
+    assert actions.client.get("/manage/").status_code == 302
+
+
+def test_login_is_throttled_per_account_across_ips(limited):
+    for i in range(3):
+        client = limited.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
+        assert AuthActions(client).login("owner@example.org", "wrong password here").status_code == 422
+    fresh = limited.test_client()
+    fresh.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert AuthActions(fresh).login("owner@example.org", PASSWORD).status_code == 429
+    elsewhere = AuthActions(fresh).login("other@example.org", PASSWORD)
+    assert elsewhere.status_code == 303
+
+
+def test_admin_invites_a_coordinator_who_sets_a_password(app, client, auth):
+    auth.login("admin@example.org")
+    sent = auth.post("/manage/coordinators/invite", {"email": "new@example.org", "name": "Nia New"},
+                     page="/manage/coordinators")
+    assert sent.status_code == 303
+    body = outbox_bodies(app)[-1]
+    link = re.search(r"http://localhost(/manage/invitation/\S+)", body).group(1)
+    auth.logout()
+    invitee = app.test_client()
+    assert AuthActions(invitee).login("new@example.org", "").status_code == 422
+    page = invitee.get(link)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    token = token_in(page.get_data(as_text=True))
+    short = invitee.post(link, data={"password": "short", "again": "short", "csrf_token": token})
+    assert short.status_code == 422 and 'aria-describedby="password-error"' in short.get_data(as_text=True)
+    done = invitee.post(link, data={"password": "a fine long password", "again": "a fine long password",
+                                    "csrf_token": token})
+    assert done.status_code == 303 and invitee.get("/manage/").status_code == 200
+    assert invitee.get(link).status_code == 404  # used once
+
+
+def test_only_administrators_invite(client, auth):
+    auth.login()
+    assert client.get("/manage/coordinators").status_code == 403
+    assert auth.post("/manage/coordinators/invite", {"email": "x@example.org", "name": "X"},
+                     page="/manage/").status_code == 403
+
+
+def test_cli_creates_an_account(app, runner):
+    app.config.update(FAST_ARGON2)
+    result = runner.invoke(args=["coordinators", "create", "cli@example.org", "--name", "Cli",
+                                 "--password", "a long cli password"])
+    assert result.exit_code == 0, result.output
+    assert AuthActions(app.test_client()).login("cli@example.org", "a long cli password").status_code == 303
