@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import exists, select
 
+from .audit import Actor
 from .extensions import db
 from .models import Coordinator, Signature, Statement, statement_coordinators, utcnow
 
@@ -124,6 +125,14 @@ def admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def actor() -> Actor:
+    """The current coordinator as the audit log names them."""
+    coordinator = current_coordinator()
+    if coordinator is None:
+        return Actor.system()
+    return Actor(coordinator.id, coordinator.name or coordinator.email)
 
 
 def may_manage(coordinator: Coordinator, statement_id: int) -> bool:

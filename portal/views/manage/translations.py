@@ -25,7 +25,7 @@ def _context(item: Statement, lang: str, form: TranslationForm, **extra) -> dict
     tr = next((t for t in item.translations if t.lang == lang), None)
     source = translating.original(item)
     return {"statement": item, "lang": lang, "tr": tr, "form": form, "dir": direction(lang),
-            "status": translating.status(item, tr), "source": source if source is not tr else None,
+            "tr_status": translating.status(item, tr), "source": source if source is not tr else None,
             "preview": markdown.render(form.body_md.data or ""), **extra}
 
 
