@@ -32,6 +32,12 @@ def number(value: int) -> str:
     return numbers.format_decimal(value, locale=get_locale(), numbering_system="default")
 
 
+def list_separator() -> str:
+    """The locale's comma between list items (", " in English, "، " in Arabic)."""
+    middle = Locale.parse(str(get_locale())).list_patterns["standard"]["middle"]
+    return middle.replace("{0}", "").replace("{1}", "")
+
+
 def bdi(value: str) -> Markup:
     """User text (a name) isolated from the surrounding direction; escaped like any text."""
     return Markup("<bdi>{}</bdi>").format(value)
@@ -55,4 +61,4 @@ def init_app(app: Flask) -> None:
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=lambda moment: format_datetime(as_utc(moment), format="long"),
     )
-    app.jinja_env.globals.update(name_hint=name_hint)
+    app.jinja_env.globals.update(name_hint=name_hint, list_separator=list_separator)

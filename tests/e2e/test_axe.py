@@ -1,0 +1,124 @@
+"""axe-core on every HTML page, public and coordinator, in all five interface languages: 0 violations."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from portal import accounts, signing, tokens
+from portal.extensions import db
+from portal.models import Coordinator, Signature, Statement
+
+from .conftest import LANGUAGES, SLUG
+
+axe = Axe()
+AXE_OPTIONS = {"resultTypes": ["violations"]}  # every rule axe ships that is not experimental
+
+# GET routes that are not HTML pages for people, or only redirect.
+NOT_PAGES = {
+    "static", "main.index", "main.healthz", "statements.count", "feeds.statements", "feeds.statement",
+    "feeds.robots", "feeds.sitemap", "outlets.qr", "outlets.badge", "manage.translation_redirect",
+    "manage.export_public", "api.openapi", "api.statements", "api.statement", "api.signatories",
+}
+PUBLIC = {  # endpoint -> path for a language
+    "statements.index": "/{lang}/",
+    "statements.show": "/{lang}/s/" + SLUG,
+    "statements.signatories": "/{lang}/s/" + SLUG + "/signatories",
+    "statements.thanks": "/{lang}/s/" + SLUG + "/thanks",
+    "outlets.embed": "/{lang}/s/" + SLUG + "/embed",
+    "outlets.letter": "/{lang}/s/" + SLUG + "/print",
+    "signatures.confirm": "/confirm/{confirm}",
+    "signatures.withdraw": "/withdraw/{withdraw}",
+    "errors.404": "/{lang}/s/no-such-statement",
+}
+WORKSPACE = {  # behind login; the workspace speaks the browser's language
+    "manage.home": "/manage/",
+    "manage.statement": "/manage/statements/{sid}",
+    "manage.edit_statement": "/manage/statements/{sid}/edit",
+    "manage.new_statement": "/manage/statements/new",
+    "manage.translation": "/manage/statements/{sid}/translations/fr",
+    "manage.statement_queue": "/manage/statements/{sid}/moderation",
+    "manage.queue": "/manage/moderation",
+    "manage.edit_signature": "/manage/signatures/{sig}/edit",
+    "manage.stats": "/manage/statements/{sid}/stats",
+    "manage.exports": "/manage/statements/{sid}/exports",
+    "manage.audit": "/manage/audit",
+    "manage.coordinators": "/manage/coordinators",
+    "manage.site_settings": "/manage/site",
+    "abuse.index": "/manage/abuse/",
+    "abuse.invalidate": "/manage/abuse/invalidate",
+}
+LOGGED_OUT = {
+    "manage.login": "/manage/login",
+    "manage.invitation": "/manage/invitation/{invitation}",
+}
+
+
+def test_every_html_page_is_checked(server):
+    """A new page fails here until it is added to the axe run (or declared not to be a page)."""
+    checked = set(PUBLIC) | set(WORKSPACE) | set(LOGGED_OUT)
+    missing = sorted(rule.endpoint for rule in server.app.url_map.iter_rules()
+                     if "GET" in rule.methods and rule.endpoint not in checked | NOT_PAGES)
+    assert not missing, f"pages without an axe check: {missing}"
+
+
+@pytest.fixture(scope="module")
+def links(server) -> dict:
+    """Per language, a pending signature's confirm and withdraw tokens, and an unused invitation."""
+    values: dict = {}
+    with server.app.app_context():
+        sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
+        for lang in LANGUAGES:
+            email = f"axe-{lang}@example.org"
+            signing.sign(signing.SignRequest(
+                statement_id=sid, kind="organisation", name=f"Axe {lang} الصحافة", country="EG",
+                email=email, lang=lang, authorised=True, signer_name="Axe"))
+            sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
+                Signature.email == email)).one()
+            values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
+                            "withdraw": tokens.make("withdraw", uid)}
+        accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
+        invitation = accounts.invitation_token(db.session.scalars(
+            db.select(Coordinator).where(Coordinator.email == "invited@example.org")).one())
+    for value in values.values():
+        value["invitation"] = invitation
+    return values
+
+
+def check(page, url: str, **run) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status in (200, 404), f"{url}: {response and response.status}"
+    results = axe.run(page, options=run.get("options", AXE_OPTIONS))
+    assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages_have_no_axe_violations(open_page, links, lang):
+    page = open_page(locale=lang)
+    for path in PUBLIC.values():
+        check(page, path.format(**links[lang]))
+    for path in LOGGED_OUT.values():
+        check(page, path.format(**links[lang]))
+    assert len(page.requests) >= len(PUBLIC) + len(LOGGED_OUT)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_workspace_pages_have_no_axe_violations(open_page, server, links, lang):
+    page = open_page(locale=lang)
+    page.goto("/manage/login")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.locator("#email").fill(server.login[0])
+    page.locator("#password").fill(server.login[1])
+    page.locator("form#login button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/manage/")
+    for path in WORKSPACE.values():
+        check(page, path.format(**links[lang]))
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_contrast_in_dark_mode(open_page, links, lang):
+    page = open_page(locale=lang, color_scheme="dark")
+    for endpoint in ("statements.show", "signatures.confirm", "errors.404"):
+        check(page, PUBLIC[endpoint].format(**links[lang]),
+              options={"runOnly": {"type": "rule", "values": ["color-contrast"]}})
