@@ -115,6 +115,8 @@ def test_feeds_are_discoverable_from_the_statement_page(app, client, seeded):
     html = client.get(f"/en/s/{SLUG}").get_data(as_text=True)
     assert ('type="application/atom+xml" title="Updates on this joint statement" '
             f'href="/en/s/{SLUG}/feed.atom"') in html
+    index = client.get("/fr/").get_data(as_text=True)
+    assert '<link rel="alternate" type="application/atom+xml"' in index and 'href="/fr/feed.atom"' in index
 
 
 def sitemap(client) -> dict[str, list[tuple[str, str]]]:
