@@ -31,7 +31,7 @@ def _input(form: StatementForm) -> authoring.StatementInput:
         moderation=form.moderation.data or "", require_confirmation=form.require_confirmation.data,
         deadline_local=form.deadline.data, publish_local=form.publish_at.data,
         time_zone=form.time_zone.data or "UTC", target_count=form.target_count.data,
-        title=form.title.data if getattr(form, "title", None) else "")
+        title=(form.title.data or "") if "title" in form else "")
 
 
 def _refused(form: StatementForm, error: authoring.AuthoringError) -> None:
