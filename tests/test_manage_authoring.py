@@ -75,7 +75,9 @@ def test_invalid_statement_form_is_422_with_tied_errors(client, auth, fields, fi
     response = auth.post("/manage/statements/new", data)
     html = text_of(response)
     assert response.status_code == 422 and errors_of(html)
-    assert 'aria-describedby="' in html and f'id="{"signers" if field == "allow_organisations" else field}-error"' in html
+    ident = "signers" if field == "allow_organisations" else field
+    assert f'aria-describedby="{ident}-error"' in html or f'{ident}-error"' in html
+    assert f'id="{ident}-error"' in html
 
 
 def test_taken_slug_is_refused(app, auth):
