@@ -62,7 +62,7 @@ def test_embed_is_a_small_page_with_live_count_and_sign_link(client, seeded):
         assert client.get(f"/en/s/{slug}/embed").status_code == 404
 
 
-def test_badge_is_a_cacheable_svg_with_the_count(client, seeded):
+def test_badge_and_qr_code_images(client, seeded):
     response = client.get(f"/s/{SLUG}/badge.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     root = ET.fromstring(response.get_data())
@@ -75,6 +75,13 @@ def test_badge_is_a_cacheable_svg_with_the_count(client, seeded):
     assert french.findtext(f"{SVG}text") == "7 signataires"
     assert client.get(f"/s/{SLUG}/badge.svg?lang=<x>").status_code == 200
     assert client.get(f"/s/{SLUG}-collecting/badge.svg").status_code == 404
+    response = client.get(f"/fr/s/{SLUG}/qr.svg")  # the QR code encodes the address
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    root = ET.fromstring(response.get_data())
+    expected = ET.fromstring(segno.make(f"http://localhost/fr/s/{SLUG}", error="m").svg_inline(scale=8))
+    drawn = [p.get("d") for p in root.iter(f"{SVG}path") if p.get("stroke")]
+    assert drawn == [p.get("d") for p in expected.iter("path") if p.get("stroke")]
+    assert client.get(f"/fr/s/{SLUG}-draft/qr.svg").status_code == 404
 
 
 def test_print_letter_groups_by_localised_country_in_collation_order(client, seeded):
@@ -95,7 +102,7 @@ def test_print_letter_groups_by_localised_country_in_collation_order(client, see
     assert '<html lang="fr"' in french and "Libérez les reporters" in french
 
 
-def test_collecting_letter_needs_its_key_and_is_noindex(client, seeded):
+def test_collecting_statement_letter_needs_its_key_and_nothing_is_shared(client, seeded):
     assert client.get(f"/en/s/{SLUG}-collecting/print").status_code == 404
     with client.application.app_context():
         from portal.models import Statement
@@ -105,16 +112,8 @@ def test_collecting_letter_needs_its_key_and_is_noindex(client, seeded):
     assert response.status_code == 200 and "noindex" in response.headers["X-Robots-Tag"]
     assert '<meta name="robots" content="noindex' in response.get_data(as_text=True)
     assert "public" not in response.headers["Cache-Control"]
-
-
-def test_qr_code_encodes_the_statement_address(client, seeded):
-    response = client.get(f"/fr/s/{SLUG}/qr.svg")
-    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-    root = ET.fromstring(response.get_data())
-    expected = ET.fromstring(segno.make(f"http://localhost/fr/s/{SLUG}", error="m").svg_inline(scale=8))
-    drawn = [p.get("d") for p in root.iter(f"{SVG}path") if p.get("stroke")]
-    assert drawn == [p.get("d") for p in expected.iter("path") if p.get("stroke")]
-    assert client.get(f"/fr/s/{SLUG}-draft/qr.svg").status_code == 404
+    page = client.get(f"/en/s/{SLUG}-collecting?key={key}").get_data(as_text=True)
+    assert 'id="share"' not in page and "og:title" not in page and "feed.atom" not in page
 
 
 def test_sharing_tags_per_language_and_links_that_load_nothing(app, client, seeded):
@@ -154,15 +153,6 @@ def test_embed_code_is_escaped_and_ready_to_copy(app, client, seeded):
     code = html.unescape(match.group(1))  # what the reader copies
     assert code.startswith(f'<iframe src="http://localhost/en/s/{SLUG}/embed" title="Free &#34;them&#34;')
     assert "&lt;/textarea&gt;&lt;script&gt;" in code and code.endswith("></iframe>")
-
-
-def test_collecting_statement_offers_no_sharing(client, seeded):
-    with client.application.app_context():
-        from portal.models import Statement
-        key = db.session.scalars(db.select(Statement.private_key)
-                                 .where(Statement.slug == f"{SLUG}-collecting")).one()
-    page = client.get(f"/en/s/{SLUG}-collecting?key={key}").get_data(as_text=True)
-    assert 'id="share"' not in page and "og:title" not in page and "feed.atom" not in page
 
 
 def test_closed_statement_keeps_its_final_list_and_count(app, client, seeded):

@@ -96,14 +96,10 @@ def test_statement_feed_carries_publication_translations_and_closing(app, client
     assert closing.id.endswith("#closed") and "closed" in closing.title
     assert closing.summary == "7 signatories."
 
-
-def test_unpublished_feeds_are_404(client, seeded):
     for url in (f"/en/s/{SLUG}-collecting/feed.atom", f"/en/s/{SLUG}-draft/feed.atom",
                 "/en/s/nothing/feed.atom", "/zz-!!/feed.atom", "/en/s/bad%00slug/feed.atom"):
         assert client.get(url).status_code == 404, url
 
-
-def test_feed_has_etag_and_304(client, seeded):
     first = client.get("/en/feed.atom")
     assert first.cache_control.public and first.cache_control.max_age
     assert client.get("/en/feed.atom", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
