@@ -27,11 +27,13 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
 # Words that stay the same in a translation because they are names or true cognates.
 SAME_AS_ENGLISH = {
-    ("fr", "Signatures"), ("fr", "%(num)s organisation"), ("es", "Error %(code)s"),
+    ("fr", "Signatures"), ("fr", "%(num)s organisation"), ("fr", "organisation"), ("fr", "organisations"),
+    ("es", "Error %(code)s"),
+    *((lang, acronym) for lang in ("fr", "es", "ar", "ru") for acronym in ("CSV", "JSON")),
 }
 # Text that a template may carry outside _(): the product's name and other services' names.
 TEMPLATE_TEXT_ALLOWED = {"Undersigned", "Bluesky", "X", "Facebook", "LinkedIn", "WhatsApp", "Telegram"}
-PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]|%[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{\w*\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]|%[sdifr]|\{\w*\}")
 
 
 # ---------------------------------------------------------------- catalogues
@@ -75,7 +77,7 @@ def forms(message) -> list[str]:
 
 
 def placeholders(text: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(text))
+    return sorted(PLACEHOLDER.findall(text.replace("%%", "")))
 
 
 def numbers_per_form(cat) -> dict[int, set[int]]:
@@ -161,6 +163,7 @@ def test_the_placeholder_rule_catches_a_dropped_number():
     per_form = numbers_per_form(cat)
     assert 21 in per_form[0] and 22 in per_form[1] and 25 in per_form[2]
     assert placeholders("%(num)s organisations from %s {0}") == ["%(num)s", "%s", "{0}"]
+    assert placeholders("90%% within %(p90)s") == placeholders("90 %% en moins de %(p90)s") == ["%(p90)s"]
     assert numbers_per_form(Catalog(locale="ar"))[1] == {1}
 
 
