@@ -121,3 +121,41 @@ def test_live_counter_follows_an_approval_elsewhere(open_page, server):
     # Announced once, politely, from outside the polled element.
     expect(page.locator("#announcer")).to_contain_text(str(before + 1), timeout=2_000)
     assert page.locator("#count[aria-live]").count() == 0
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
+def test_search_filter_and_next_page(open_page, js):
+    page = open_page(js=js)
+    page.goto(f"/en/s/{SLUG}")
+    first = page.locator("#signatories li").first.inner_text()
+    page.locator("#signatory-country").select_option("FR")
+    page.locator("form.search button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"country=FR"))
+    names = page.locator("#signatories li")
+    expect(names.first).to_be_visible()
+    france = page.locator("#signatory-country option[value=FR]").inner_text()
+    for text in names.all_inner_texts():
+        assert france in text
+    page.goto(f"/en/s/{SLUG}")
+    page.locator("#signatories .more a").click()
+    expect(page).to_have_url(re.compile(r"after="))
+    expect(page.locator("#signatories li").first).not_to_have_text(first)
+    if js:  # the link that had focus is gone: focus continues at the new list, and the URL follows
+        expect(page.locator("#signatories ul")).to_be_focused()
+
+
+def test_withdraw_without_javascript(open_page, server):
+    page = open_page(js=False, locale="ar")
+    page.goto(f"/ar/s/{SLUG}")
+    email = "withdraw-nojs@example.org"
+    fill_sign_form(page, "Withdrawing Voice", email)
+    page.locator("#sign-form button[type=submit]").click()
+    expect(page.locator("#thanks")).to_be_visible()
+    page.goto(outbox_link(server, email, "withdraw"))
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("main bdi").last).to_have_text("Withdrawing Voice")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main .success")).to_be_visible()
+    with server.app.app_context():
+        state = db.session.scalars(db.select(Signature.state).where(Signature.email == email)).one()
+    assert state == "withdrawn"
