@@ -52,6 +52,7 @@ def test_embed_is_a_small_page_with_live_count_and_sign_link(client, seeded):
     page = response.get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in page and "<title>Free the reporters · Undersigned</title>" in page
     assert "<main" in page and "<form" not in page
+    assert '<meta name="robots" content="noindex">' in page  # the statement page is the one to index
     assert f'hx-get="/en/s/{SLUG}/count"' in page and 'hx-trigger="every 5s"' in page
     assert "<strong>7</strong>" in page
     assert f'<a class="sign" href="/en/s/{SLUG}#sign-heading" target="_blank" rel="noopener">' in page
@@ -196,6 +197,7 @@ def test_no_private_data_on_any_public_surface(client, seeded):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url  # shared caches may keep these
         text = response.get_data(as_text=True)
         for secret in [*seeded.emails, *seeded.secrets]:
             assert secret not in text, (url, secret)
