@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cache
 
@@ -20,6 +24,7 @@ from flask_wtf.csrf import generate_csrf
 from . import tokens
 from .config import ROOT
 from .fragments import wants_fragment
+from .widgets import country_options
 
 
 @cache
@@ -92,7 +97,65 @@ def _page_csrf_token() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("PUBLIC_MAX_AGE", 5)
     app.config.setdefault("PUBLIC_STALE", 30)
+    # Off in tests unless asked for: a test reads its own writes at once.
+    seconds = float(app.config.get("MICROCACHE_SECONDS", 0 if app.testing else 1))
+    if seconds > 0:
+        app.wsgi_app = MicroCache(app.wsgi_app, seconds)
 
     @app.context_processor
     def _tokens():
-        return {"page_csrf_token": _page_csrf_token}
+        return {"page_csrf_token": _page_csrf_token, "country_options": country_options}
+
+
+class MicroCache:
+    """WSGI middleware: keep public statement pages and counters for about a second per worker.
+
+    A read storm is thousands of readers asking for the same page. Inside the time to live a
+    repeat is answered from memory without Flask or the database; after it the app answers
+    again (cheaply, if the statement's ETag is unchanged). Only responses the app marked
+    ``Cache-Control: public`` without a cookie are kept, keyed on everything they vary on.
+    Conditional requests always reach the app, which answers 304 before rendering.
+    """
+
+    PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count)?$")
+    VARY = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST", "HTTP_ACCEPT_ENCODING")
+
+    def __init__(self, app, seconds: float, entries: int = 256, max_bytes: int = 512 * 1024) -> None:
+        self.app, self.seconds, self.entries, self.max_bytes = app, seconds, entries, max_bytes
+        self.store: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ
+                or not self.PATHS.match(environ.get("PATH_INFO", ""))):
+            return self.app(environ, start_response)
+        key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
+               *(environ.get(name, "") for name in self.VARY))
+        now = time.monotonic()
+        with self.lock:
+            hit = self.store.get(key)
+        if hit and hit[0] > now:
+            start_response(hit[1], list(hit[2]))
+            return [hit[3]]
+        captured: list = []
+
+        def capture(status, headers, exc_info=None):
+            captured[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        iterable = self.app(environ, capture)
+        try:
+            body = b"".join(iterable)
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+        status, headers = captured
+        names = {name.lower(): value for name, value in headers}
+        if (status[:3] in ("200", "286") and names.get("cache-control", "").startswith("public")
+                and "set-cookie" not in names and len(body) <= self.max_bytes):
+            with self.lock:
+                self.store[key] = (now + self.seconds, status, headers, body)
+                self.store.move_to_end(key)
+                while len(self.store) > self.entries:
+                    self.store.popitem(last=False)
+        return [body]

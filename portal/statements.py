@@ -7,7 +7,7 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, tuple_, update
 
 from . import search
 from .database import write
@@ -128,8 +128,8 @@ def signatories(statement: Statement, q: str = "", country: str = "",
     after = _decode(cursor) if cursor else None
     if after:
         key, ident = after
-        query = query.where(or_(Signature.sort_key > key,
-                                and_(Signature.sort_key == key, Signature.id > ident)))
+        # A row-value comparison: both databases turn it into one index range (an OR would not).
+        query = query.where(tuple_(Signature.sort_key, Signature.id) > tuple_(key, ident))
     rows = list(db.session.scalars(query.order_by(Signature.sort_key, Signature.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -145,3 +145,41 @@ def test_cross_site_post_is_refused(app, client, make_statement, headers):
     response = client.post(f"/en/s/{SLUG}/sign", data=sign_form(csrf_token=token), headers=headers)
     assert response.status_code == 403
     assert _rows(app) == 0
+
+
+def test_micro_cache_answers_repeats_for_its_time_to_live_only(database_url, tmp_path, make_statement):
+    from conftest import make_app
+
+    app = make_app(database_url, tmp_path / "cached", MICROCACHE_SECONDS=0.5)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        statement = Statement(slug=SLUG, original_lang="en", state="published", moderation="post",
+                              require_confirmation=False)
+        from portal.models import StatementTranslation
+        statement.translations.append(StatementTranslation(lang="en", title="T", published=True))
+        db.session.add(statement)
+        db.session.commit()
+        sid = statement.id
+    client = app.test_client()
+    url = f"/en/s/{SLUG}/count"
+    assert "<strong>0</strong>" in client.get(url).get_data(as_text=True)
+    _validated(app, sid, "Press Club", "club@example.org")
+    assert "<strong>0</strong>" in client.get(url).get_data(as_text=True)  # from memory
+    conditional = client.get(url, headers={"If-None-Match": 'W/"old"'})  # always reaches the app
+    assert "<strong>1</strong>" in conditional.get_data(as_text=True)
+    fragment = client.get(url, headers={"HX-Request": "true"})  # another variant, another entry
+    assert "<strong>1</strong>" in fragment.get_data(as_text=True)
+    time.sleep(0.6)
+    assert "<strong>1</strong>" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        key = db.session.get(Statement, sid).private_key
+        db.session.execute(db.update(Statement).values(state="collecting"))
+        db.session.commit()
+    private = client.get(f"/en/s/{SLUG}/count?key={key}")
+    assert private.headers["Cache-Control"].startswith("private")
+    with app.app_context():
+        db.session.remove()
+        if database_url.startswith("postgresql"):
+            db.drop_all()
+        db.engine.dispose()

@@ -24,6 +24,7 @@ from ..fragments import render, wants_fragment
 from ..i18n import known
 from ..models import Kind, Statement
 from ..text import countries
+from ..widgets import CountrySelect
 
 bp = Blueprint("statements", __name__, url_prefix="/<lang>")
 
@@ -76,6 +77,7 @@ def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
     form = form or SignForm(meta={"csrf": False})
     form.country.choices = [SelectChoice("", _("Choose a country"))] + [
         SelectChoice(code, name) for code, name in countries(g.lang)]
+    form.country.widget = CountrySelect(g.lang, _("Choose a country"))  # cached: 250 options
     if not statement.allow_individuals:
         form.kind.data = Kind.organisation.value
     elif not statement.allow_organisations:
