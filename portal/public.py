@@ -41,26 +41,31 @@ def find(slug: str) -> Statement | None:
     """
     if not SLUG.fullmatch(slug):
         return None
-    return service.find_public(slug)
+    statement = service.find_public(slug)
+    return statement if statement is not None and statement.published_translations() else None
 
 
 def listed(state: str = StatementState.published) -> list[Statement]:
-    """Public statements in ``state`` (published, closed or archived), newest first."""
+    """Public statements in ``state`` (published, closed or archived), newest first.
+
+    Here and below, a statement without any published translation has nothing to show.
+    """
     if state == StatementState.published:
-        return service.listed()
-    return list(db.session.scalars(
-        select(Statement).where(Statement.state == state)
-        .order_by(Statement.published_at.desc(), Statement.id.desc())
-    ))
+        found = service.listed()
+    else:
+        found = db.session.scalars(
+            select(Statement).where(Statement.state == state)
+            .order_by(Statement.published_at.desc(), Statement.id.desc()))
+    return [statement for statement in found if statement.published_translations()]
 
 
 def everything_public() -> list[Statement]:
     """Every public statement, newest first (for feeds and the sitemap)."""
     service.listed()  # applies due scheduled publications
-    return list(db.session.scalars(
+    found = db.session.scalars(
         select(Statement).where(Statement.state.in_(PUBLIC_STATES))
-        .order_by(Statement.published_at.desc(), Statement.id.desc())
-    ))
+        .order_by(Statement.published_at.desc(), Statement.id.desc()))
+    return [statement for statement in found if statement.published_translations()]
 
 
 def valid_cursor(cursor: str) -> bool:

@@ -170,3 +170,22 @@ def test_robots_allows_public_pages_and_keeps_private_routes_out(client, seeded)
     page = client.get(f"/en/s/{SLUG}-collecting?key={key}").get_data(as_text=True)
     assert '<meta name="robots" content="noindex' in page
     assert 'property="og:' not in page  # no sharing preview for a private link
+
+
+def test_odd_public_statements_do_not_break_feeds_or_the_api(app, client):
+    """A public statement with no published translation is simply absent; one without a
+    publication date still makes a valid entry."""
+    with app.app_context():
+        bare = Statement(slug="no-text-yet", original_lang="en", state="published", published_at=utcnow())
+        bare.translations.append(StatementTranslation(lang="en", title="Unpublished text", published=False))
+        undated = Statement(slug="undated", original_lang="en", state="closed")
+        undated.translations.append(StatementTranslation(lang="en", title="Undated", published=True))
+        db.session.add_all([bare, undated])
+        db.session.commit()
+    parsed, _root = atom(client, "/en/feed.atom")
+    assert [e.title for e in parsed.entries] == ["Undated"]
+    atom(client, "/en/s/undated/feed.atom")
+    assert client.get("/en/s/no-text-yet/feed.atom").status_code == 404
+    assert client.get("/api/v1/statements/no-text-yet").status_code == 404
+    assert client.get("/api/v1/statements").get_json()["statements"] == []
+    assert "Unpublished text" not in client.get("/sitemap.xml").get_data(as_text=True)

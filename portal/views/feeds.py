@@ -67,8 +67,8 @@ def statements():
     for statement in public.everything_public()[:FEED_LENGTH]:
         tr, _fallback = public.text_for(statement, g.lang)
         url = _page(statement, g.lang)
-        published = public.iso(statement.published_at)
-        updated = max(as_utc(statement.published_at), as_utc(tr.updated_at))
+        published = public.iso(statement.published_at or statement.created_at)
+        updated = max(as_utc(statement.published_at or statement.created_at), as_utc(tr.updated_at))
         entries.append(Entry(url, tr.title, tr.lang, url, public.iso(updated), published, tr.summary,
                              markdown.render(tr.body_md)))
     body = render_template(
