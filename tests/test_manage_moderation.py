@@ -170,7 +170,14 @@ def test_bulk_token_is_bound_to_the_coordinator(app, client, auth, seeded, peopl
 
 def test_bulk_is_capped_at_fifty(app, client, auth, people):
     sid = add_statement(app, "many", people.owner)
-    made = [add_signature(app, sid, f"Org {i:02d}", f"org{i}@many.example") for i in range(51)]
+    with app.app_context():
+        rows = [Signature(statement_id=sid, kind="organisation", name=f"Org {i:02d}", country="FR",
+                          email=f"org{i}@many.example", email_canonical=f"org{i}@many.example", lang="en",
+                          state="confirmed", sort_key=f"org {i:02d}", search_text=f"org {i:02d}")
+                for i in range(51)]
+        db.session.add_all(rows)
+        db.session.commit()
+        made = [row.id for row in rows]
     auth.login()
     page = f"/manage/statements/{sid}/moderation"
     html = text_of(client.get(page))
