@@ -149,6 +149,11 @@ def test_etag_304_cache_control_and_cors(client, seeded):
     assert again.status_code == 304 and again.get_data() == b""
     assert client.get(f"{API}/nothing", headers={"Origin": "https://x.example"}).headers[
         "Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(url, headers={"Origin": "https://news.example",
+                                             "Access-Control-Request-Method": "GET",
+                                             "Access-Control-Request-Headers": "if-none-match"})
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Methods"] == "GET"
+    assert preflight.headers["Access-Control-Allow-Headers"] == "If-None-Match"
 
 
 def test_etag_changes_when_the_count_does(app, client, seeded):

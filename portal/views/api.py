@@ -54,6 +54,10 @@ def error_response(error: HTTPException | int) -> Response:
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
+    if request.method == "OPTIONS":  # a preflight, e.g. for a script that sends If-None-Match
+        response.headers["Access-Control-Allow-Methods"] = "GET"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
     return response
 
 
