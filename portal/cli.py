@@ -92,9 +92,12 @@ def counts_reconcile(check: bool) -> None:
 @click.password_option()
 def coordinators_create(email: str, name: str, admin: bool, password: str) -> None:
     """Create a coordinator account."""
-    from .accounts import create_coordinator
+    from .accounts import AccountError, create_coordinator
 
-    create_coordinator(email, name, password, admin=admin)
+    try:
+        create_coordinator(email, name, password, admin=admin)
+    except AccountError as error:
+        raise click.ClickException(error.message) from error
     click.echo(f"created {'administrator' if admin else 'coordinator'} {email}")
 
 

@@ -202,3 +202,10 @@ def test_cli_creates_an_account(app, runner):
                                  "--password", "a long cli password"])
     assert result.exit_code == 0, result.output
     assert AuthActions(app.test_client()).login("cli@example.org", "a long cli password").status_code == 303
+
+
+def test_cli_refuses_a_short_password_or_a_taken_email_clearly(app, runner, people):
+    short = runner.invoke(args=["coordinators", "create", "x@example.org", "--password", "short"])
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
+    taken = runner.invoke(args=["coordinators", "create", "owner@example.org", "--password", "long enough!"])
+    assert taken.exit_code == 1 and "exists" in taken.output
