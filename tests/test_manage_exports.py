@@ -118,5 +118,5 @@ def test_statistics_page(app, client, auth, people):
     day_chart = day_chart[:day_chart.index("</svg>")]
     assert 4 <= day_chart.count("<rect") <= 5 and ": 0</title>" not in hour_chart.split("<rect")[1]
     assert "Senegal" in html and "France" in html
-    assert "fraudulent" in html  # in the by-state table, while the charts leave it out
+    assert "set aside as fraudulent" in html  # in the by-state table, while the charts leave it out
     assert "10 minutes" in html and "2 hours" in html

@@ -142,3 +142,13 @@ def edit_signature(signature_id: int):
             return redirect(back, code=303)
     return render("manage/edit_signature.html", "manage/_edit_signature.html",
                   status=422 if request.method == "POST" else 200, form=form, signature=signature, back=back)
+
+
+@bp.app_template_global("signature_state_label")
+def signature_state_label(state: str) -> str:
+    """A signature state in words."""
+    return {
+        "pending": _("email not confirmed yet"), "confirmed": _("confirmed, awaiting approval"),
+        "validated": _("approved"), "rejected": _("rejected"), "withdrawn": _("withdrawn"),
+        "fraudulent": _("set aside as fraudulent"), "invalidated": _("invalidated"), "all": _("all"),
+    }.get(state, state)
