@@ -266,3 +266,13 @@ def test_refresh_is_idempotent_under_repeats(app):
         for _ in range(3):
             statements.refresh(db.session.get(Statement, sid))
     assert actions(app, sid) == ["closed"]
+
+
+def test_htmx_forms_redirect_the_whole_page_and_swap_errors(app, auth):
+    auth.login()
+    done = auth.post("/manage/statements/new", NEW, htmx=True)
+    assert done.status_code == 200 and done.headers["HX-Redirect"].startswith("/manage/statements/")
+    assert done.get_data(as_text=True) == ""
+    again = auth.post("/manage/statements/new", NEW, htmx=True)
+    html = text_of(again)
+    assert again.status_code == 422 and html.startswith('<form id="statement_form"') and "<html" not in html

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, g, make_response, redirect
 from flask_babel import format_timedelta
 
 from ... import auth, site
+from ...fragments import wants_fragment
 from ...models import as_utc
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -25,6 +26,16 @@ def _setup(state) -> None:
 def seconds(value: float) -> str:
     """A duration in the largest sensible unit, localised."""
     return format_timedelta(timedelta(seconds=value), threshold=1.5)
+
+
+def see_other(url: str) -> Response:
+    """After a successful POST: a 303 for a browser; for htmx, HX-Redirect so the whole page loads
+    (a followed 303 would swap a full page into the form)."""
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
 
 
 def isoutc(moment) -> str:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ... import accounts, auth
 from ...extensions import limiter
 from ...fragments import render
-from . import bp
+from . import bp, see_other
 from .forms import LoginForm, PasswordForm
 
 
@@ -62,7 +62,7 @@ def invitation(token: str):
         else:
             auth.log_in(coordinator)
             flash(_("Your password is set. Welcome."), "info")
-            return redirect(url_for(".home"), code=303)
+            return see_other(url_for(".home"))
     status = 422 if request.method == "POST" else 200
     response = render("manage/invitation.html", "manage/_password.html", status=status, form=form,
                       coordinator=coordinator, token=token)

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...filters import language_name
 from ...fragments import render, wants_fragment
 from ...models import Statement, StatementState, as_utc
-from . import bp
+from . import bp, see_other
 from .forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 
 
@@ -61,7 +61,7 @@ def new_statement():
             _refused(form, error)
         else:
             flash(_("The statement is created as a draft."), "info")
-            return redirect(url_for(".statement", statement_id=statement.id), code=303)
+            return see_other(url_for(".statement", statement_id=statement.id))
     return render("manage/new_statement.html", "manage/_statement_form.html",
                   status=422 if request.method == "POST" else 200, form=form, statement=None)
 
@@ -98,7 +98,7 @@ def edit_statement(statement_id: int):
             _refused(form, error)
         else:
             flash(_("Saved.") if changed else _("Nothing changed."), "info")
-            return redirect(url_for(".statement", statement_id=item.id), code=303)
+            return see_other(url_for(".statement", statement_id=item.id))
     return render("manage/edit_statement.html", "manage/_statement_form.html",
                   status=422 if request.method == "POST" else 200, form=form, statement=item)
 
