@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from babel import Locale, numbers
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, dates, numbers
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -30,6 +32,19 @@ def language_name(code: str) -> str:
 def number(value: int) -> str:
     """A number in the interface locale, with the digits Babel gives that locale by default."""
     return numbers.format_decimal(value, locale=get_locale(), numbering_system="default")
+
+
+def moment(value, zone: str | None = None) -> str:
+    """Long date and short time in ``zone`` (UTC by default), then the zone's name, for the locale."""
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    local, locale = as_utc(value).astimezone(tz), get_locale()
+    pattern = str(locale.datetime_formats["long"]).replace("'", "")
+    text = pattern.replace("{0}", dates.format_time(local, "short", locale=locale)).replace(
+        "{1}", dates.format_date(local, "long", locale=locale))
+    return f"{text} ({dates.get_timezone_name(local, width='long', locale=locale)})"
 
 
 def list_separator() -> str:
@@ -59,6 +74,6 @@ def init_app(app: Flask) -> None:
         number=number,
         bdi=bdi,
         date=lambda moment: format_date(as_utc(moment), format="long"),
-        datetime=lambda moment: format_datetime(as_utc(moment), format="long"),
+        datetime=moment,
     )
     app.jinja_env.globals.update(name_hint=name_hint, list_separator=list_separator)

@@ -8,9 +8,11 @@ import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel import Locale
+from babel.dates import format_time, get_timezone_name
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -18,7 +20,7 @@ from babel.numbers import format_decimal
 
 from portal import signing
 from portal.config import LANGUAGES
-from portal.models import utcnow
+from portal.models import as_utc, utcnow
 from portal.text import sort_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,8 +329,9 @@ def test_countries_are_localised_and_collated(client, make_statement, lang, germ
 
 
 def test_dates_and_numbers_follow_the_locale(app, client, make_statement):
+    deadline = utcnow() + timedelta(days=30)
     make_statement(langs=("en",), count_total=1234567, count_organisations=1234567, count_countries=3,
-                   deadline_at=utcnow() + timedelta(days=30), moderation="post")
+                   deadline_at=deadline, deadline_tz="Europe/Paris", moderation="post")
     en = client.get("/en/s/free-the-reporters").get_data(as_text=True)
     fr = client.get("/fr/s/free-the-reporters").get_data(as_text=True)
     ar = client.get("/ar/s/free-the-reporters").get_data(as_text=True)
@@ -345,6 +348,11 @@ def test_dates_and_numbers_follow_the_locale(app, client, make_statement):
     assert Locale.parse("fr").months["format"]["wide"][month] in fr
     assert Locale.parse("ru").months["format"]["wide"][month] in ru
     assert Locale.parse("ar").months["format"]["wide"][month] in ar
+    # The deadline is shown in the zone it was set in, named in the reader's language, without seconds.
+    paris = as_utc(deadline).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"({get_timezone_name(paris, width='long', locale='fr')})" in fr
+    assert format_time(paris, "short", locale="fr") in fr
+    assert format_time(paris, "medium", locale="fr") not in fr
 
 
 def test_plural_forms_reach_the_page(client, make_statement):
