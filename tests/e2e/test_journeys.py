@@ -83,6 +83,7 @@ def test_validation_errors_are_shown_tied_and_input_kept(open_page, js):
         expect(summary).to_be_focused()
     else:
         expect(page).to_have_url(re.compile(rf"/en/s/{SLUG}/sign"))
+        expect(page).to_have_title(re.compile(r"^Error: "))
     for field in ("name", "email", "country"):
         control = page.locator(f"#{field}")
         expect(control).to_have_attribute("aria-invalid", "true")
