@@ -33,7 +33,9 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
-    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/json", "application/javascript"]
+    # Python serves .js as text/javascript; static files are streamed, so browsers get deflate (or br/zstd).
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/json", "application/javascript",
+                          "text/javascript", "image/svg+xml"]
     COMPRESS_ALGORITHM = ["gzip"]
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 3600
