@@ -57,6 +57,7 @@ i18n: setup
 	$(BIN)/pybabel -q compile -d translations
 
 bench: setup
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk (and nginx-light for the proxy runs)"; exit 2; }
 	$(BIN)/python -m bench
 
 clean:

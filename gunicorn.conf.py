@@ -10,8 +10,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# Recycling is a safety net against leaks, not a routine: at read-storm rates 5,000 requests
+# restarted every worker every few seconds, and a fresh worker's first requests are slow.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 200000))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # off by default: URLs carry tokens
 errorlog = "-"
 # The app sits behind one reverse proxy (see deploy/); PORTAL_PROXY_HOPS tells the app.

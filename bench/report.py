@@ -1,0 +1,134 @@
+"""The table and the issue's targets, each reported met or missed."""
+
+from __future__ import annotations
+
+SIGNING = "signing"
+BASE_SCENARIOS = ("statement page", "counter 200", "counter 304", "signatories deep page", "search", SIGNING)
+
+
+def _ratio(result: dict, name: str, scenario: dict) -> float:
+    reference = result["references"]["insert" if name == SIGNING else "ceiling"]["rps"]
+    return round(scenario["rps"] / reference, 3) if reference else 0.0
+
+
+def _target(label: str, value: float, limit: float, met: bool, unit: str = "") -> dict:
+    return {"target": label, "value": value, "limit": limit, "met": met, "unit": unit}
+
+
+def targets(result: dict) -> list[dict]:
+    found = []
+    runs = result["runs"]
+    for r in runs:
+        where = f"{r['backend']} {r['n']:,}"
+        s = r["scenarios"]
+        found.append(
+            _target(
+                f"statement page ≥ 0.25 × ceiling ({where})",
+                _ratio(result, "statement page", s["statement page"]),
+                0.25,
+                _ratio(result, "statement page", s["statement page"]) >= 0.25,
+                "×",
+            )
+        )
+        found.append(
+            _target(
+                f"counter fragment ≥ 0.6 × ceiling ({where})",
+                _ratio(result, "counter 200", s["counter 200"]),
+                0.6,
+                _ratio(result, "counter 200", s["counter 200"]) >= 0.6,
+                "×",
+            )
+        )
+        signing = s[SIGNING]
+        found.append(
+            _target(
+                f"signing ≥ 0.5 × insert reference ({where})",
+                _ratio(result, SIGNING, signing),
+                0.5,
+                _ratio(result, SIGNING, signing) >= 0.5,
+                "×",
+            )
+        )
+        found.append(
+            _target(
+                f"acknowledged = rows in database ({where})",
+                signing["extra"]["acknowledged"],
+                signing["extra"]["rows_in_database"],
+                signing["extra"]["acknowledged"] == signing["extra"]["rows_in_database"],
+            )
+        )
+    for backend in sorted({r["backend"] for r in runs}):
+        sized = sorted((r for r in runs if r["backend"] == backend), key=lambda r: r["n"])
+        if len(sized) < 2:
+            continue
+        small, large = sized[0]["scenarios"], sized[-1]["scenarios"]
+        for name in BASE_SCENARIOS:
+            before, after = small[name]["p50_ms"], large[name]["p50_ms"]
+            factor = round(after / before, 2) if before else 0.0
+            found.append(
+                _target(
+                    f"p50 at {sized[-1]['n']:,} ≤ 1.25 × p50 at {sized[0]['n']:,}: {name} ({backend})",
+                    factor,
+                    1.25,
+                    factor <= 1.25,
+                    "×",
+                )
+            )
+        found.append(
+            _target(
+                f"search p50 at {sized[-1]['n']:,} ≤ 100 ms ({backend})",
+                large["search"]["p50_ms"],
+                100,
+                large["search"]["p50_ms"] <= 100,
+                "ms",
+            )
+        )
+    peak = max([r["peak_rss_mb"] for r in runs] or [0])
+    found.append(_target("peak RSS per worker ≤ 120 MB", peak, 120, peak <= 120, "MB"))
+    return found
+
+
+def table(result: dict) -> str:
+    ceiling, insert = result["references"]["ceiling"], result["references"]["insert"]
+    classes = result["worker_classes"]
+    lines = [
+        f"Worker class: {classes['chosen']} (statement page, SQLite 100: "
+        + ", ".join(f"{k} {v['rps']} req/s" for k, v in classes["measured"].items())
+        + ")",
+        f"Ceiling (hello world): {ceiling['rps']} req/s, p50 {ceiling['p50_ms']} ms; "
+        f"insert reference (SQLite, WAL, synchronous=FULL): {insert['rps']} inserts/s, "
+        f"p50 {insert['p50_ms']} ms",
+        f"Rows generated (sort keys included) in {result.get('generate_seconds', 0)} s",
+        "",
+        "| database | signatures | scenario | req/s | p50 ms | p99 ms | errors | ratio |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["runs"]:
+        for name, s in r["scenarios"].items():
+            if name.endswith("via nginx"):
+                bare = r["scenarios"][name.removesuffix(" via nginx")]["rps"]
+                ratio = f"{s['rps'] / bare:.1f} × bare" if bare else ""
+            else:
+                reference = "insert" if name == SIGNING else "ceiling"
+                ratio = f"{_ratio(result, name, s):.3f} × {reference}"
+            label = name
+            if name == SIGNING:
+                label = (
+                    f"signing (ack {s['extra']['acknowledged']}, rows {s['extra']['rows_in_database']},"
+                    f" flow p50 {s['extra']['flow_p50_ms']} ms)"
+                )
+            lines.append(
+                f"| {r['backend']} | {r['n']:,} | {label} | {s['rps']} | {s['p50_ms']} | {s['p99_ms']} "
+                f"| {s['errors']} | {ratio} |"
+            )
+    lines += ["", "| seeding | seconds | peak RSS per worker |", "|---|---:|---:|"]
+    lines += [
+        f"| {r['backend']} {r['n']:,} | {r['seed_seconds']} | {r['peak_rss_mb']} MB |" for r in result["runs"]
+    ]
+    lines += ["", "| target | value | limit | |", "|---|---:|---:|---|"]
+    lines += [
+        f"| {t['target']} | {t['value']}{t['unit']} | {t['limit']}{t['unit']} | "
+        f"{'met' if t['met'] else 'MISSED'} |"
+        for t in result["targets"]
+    ]
+    return "\n".join(lines)

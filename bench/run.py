@@ -1,0 +1,212 @@
+"""The benchmark run: references, then every scenario per database and size."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+from . import load, seed
+from .servers import Gunicorn, Nginx
+
+PG_ADMIN = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+WORKER_CLASSES = ("sync", "gthread")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def pg_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+class Database:
+    """A throwaway database: a SQLite file in a temporary folder, or a PostgreSQL database dropped after."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend, self.folder = backend, folder
+        if backend == "sqlite":
+            self.url = f"sqlite:///{folder / 'portal.sqlite3'}"
+        else:
+            self.name = f"portal_bench_{os.getpid()}_{secrets.token_hex(3)}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = (
+                PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + self.name
+            )
+
+    def drop(self) -> None:
+        if self.backend == "postgresql":
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def portal_env(url: str, instance: Path) -> dict[str, str]:
+    # Rate limits are off: every client here is 127.0.0.1, and the limits would stop the load at once.
+    return {
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_INSTANCE_PATH": str(instance),
+        "PORTAL_SECRET_KEY": "bench-" + "k" * 40,
+        "PORTAL_MAIL_SENDER_THREAD": "false",
+        "PORTAL_RATELIMIT_ENABLED": "false",
+        "PORTAL_LOG_LEVEL": "ERROR",
+        "PORTAL_BASE_URL": "http://127.0.0.1",
+    }
+
+
+def make_seeded_app(url: str, instance: Path):
+    from portal import create_app
+
+    os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
+    try:
+        return create_app(
+            {"DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 40, "MAIL_SENDER_THREAD": False}
+        )
+    finally:
+        del os.environ["PORTAL_INSTANCE_PATH"]
+
+
+def count_rows(app, run: str) -> int:
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Signature
+
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(Signature).where(Signature.email_canonical.like(f"sign-{run}-%"))
+        )
+
+
+def etag_of(url: str) -> str:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers["ETag"]
+
+
+def warm(url: str, seconds: float = 2) -> None:
+    """A fresh worker's first requests load templates, catalogues and the collator: not measured."""
+    load.wrk(url, seconds)
+
+
+def scenarios(server: Gunicorn, seeded: seed.Seeded, seconds: float, run: str) -> dict[str, load.Result]:
+    base = f"{server.url}/en/s/{seeded.slug}"
+    warm(base)
+    warm(f"{base}/signatories?q=warm", 1)
+    found = {
+        "statement page": load.wrk(base, seconds),
+        "counter 200": load.wrk(base + "/count", seconds, fragment=True),
+    }
+    found["counter 304"] = load.wrk(
+        base + "/count", seconds, etag=etag_of(base + "/count"), expect=(304,), fragment=True
+    )
+    found["signatories deep page"] = load.wrk(
+        f"{base}/signatories?after={seeded.deep_cursor}", seconds, fragment=True
+    )
+    found["search"] = load.wrk(
+        f"{base}/signatories?q={seeded.search_query.replace(' ', '+')}", seconds, fragment=True
+    )
+    found["search, common word"] = load.wrk(
+        f"{base}/signatories?q={seeded.common_query}", seconds, fragment=True
+    )
+    found["signing"] = load.signing(server.url, seeded.slug, run, seconds)
+    return found
+
+
+def portal_run(
+    backend: str,
+    n: int,
+    data: list[tuple],
+    worker_class: str,
+    seconds: float,
+    tmp: Path,
+    through_nginx: bool = False,
+) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix=f"{backend}-{n}-", dir=tmp))
+    database = Database(backend, folder)
+    try:
+        app = make_seeded_app(database.url, folder / "instance")
+        log(f"{backend}: seeding {n:,} signatures")
+        with app.app_context():
+            seeded = seed.seed(n, data=data)
+        log(f"{backend}: seeded {n:,} in {seeded.seconds:.1f} s {seeded.phases}")
+        run = secrets.token_hex(3)
+        with Gunicorn(
+            "wsgi:app", portal_env(database.url, folder / "instance"), worker_class, probe="/healthz"
+        ) as server:
+            found = scenarios(server, seeded, seconds, run)
+            proxied = {}
+            if through_nginx:
+                with Nginx(server.port) as proxy:
+                    base = f"{proxy.url}/en/s/{seeded.slug}"
+                    warm(base)
+                    proxied = {
+                        "statement page via nginx": load.wrk(base, seconds),
+                        "counter 200 via nginx": load.wrk(base + "/count", seconds, fragment=True),
+                    }
+            rss = server.peak_rss_mb()
+        rows = count_rows(app, run)
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+        signing = found["signing"]
+        signing.extra["rows_in_database"] = rows
+        log(f"{backend} {n:,}: done; signing acknowledged {signing.extra['acknowledged']}, rows {rows}")
+        return {
+            "backend": backend,
+            "n": n,
+            "worker_class": worker_class,
+            "seed_seconds": round(seeded.seconds, 1),
+            "seed_phases": seeded.phases,
+            "peak_rss_mb": rss,
+            "scenarios": {k: v.as_dict() for k, v in (found | proxied).items()},
+        }
+    finally:
+        database.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def choose_worker_class(data: list[tuple], seconds: float, tmp: Path) -> dict:
+    """The statement page under each worker class, on SQLite with the small statement."""
+    folder = Path(tempfile.mkdtemp(prefix="classes-", dir=tmp))
+    database = Database("sqlite", folder)
+    app = make_seeded_app(database.url, folder / "instance")
+    with app.app_context():
+        seeded = seed.seed(len(data), data=data)
+    measured = {}
+    for worker_class in WORKER_CLASSES:
+        with Gunicorn(
+            "wsgi:app", portal_env(database.url, folder / "instance"), worker_class, probe="/healthz"
+        ) as server:
+            url = f"{server.url}/en/s/{seeded.slug}"
+            warm(url)
+            measured[worker_class] = load.wrk(url, seconds).as_dict()
+        log(f"worker class {worker_class}: statement page {measured[worker_class]['rps']} req/s")
+    chosen = max(measured, key=lambda k: measured[k]["rps"])
+    return {"chosen": chosen, "measured": measured}
+
+
+def references(worker_class: str, seconds: float, tmp: Path) -> dict:
+    with Gunicorn("bench.apps:hello", {}, worker_class) as server:
+        warm(server.url + "/")
+        ceiling = load.wrk(server.url + "/", seconds)
+        ceiling_rss = server.peak_rss_mb()
+    log(f"ceiling (hello world): {ceiling.rps} req/s")
+    with Gunicorn(
+        "bench.apps:insert", {"BENCH_INSERT_DB": str(tmp / "insert.sqlite3")}, worker_class
+    ) as server:
+        reference = load.inserts(server.url, secrets.token_hex(3), seconds)
+    log(f"insert reference: {reference.rps} inserts/s")
+    return {"ceiling": ceiling.as_dict() | {"peak_rss_mb": ceiling_rss}, "insert": reference.as_dict()}
