@@ -10,6 +10,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .database import write
 from .extensions import db
@@ -124,6 +125,15 @@ def invite(inv: Invitation, inviter_name: str) -> Coordinator:
     email = inv.email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError("email", _("Enter an email address such as name@example.org."))
+    try:
+        coordinator = _invite(inv, email, inviter_name)
+    except IntegrityError as error:  # the same email invited by a concurrent request
+        raise AccountError("email", _("An account with this email exists.")) from error
+    worker.notify()
+    return coordinator
+
+
+def _invite(inv: Invitation, email: str, inviter_name: str) -> Coordinator:
     base = current_app.config["BASE_URL"].rstrip("/")
     with write() as session:
         if session.scalar(select(Coordinator.id).where(func.lower(Coordinator.email) == email)):
@@ -136,7 +146,6 @@ def invite(inv: Invitation, inviter_name: str) -> Coordinator:
         body = render_template("mail/invitation.txt", link=link, inviter=inviter_name,
                                days=current_app.config["INVITATION_DAYS"])
         queue(session, email, _("You are invited to coordinate statements on Undersigned"), body)
-    worker.notify()
     return coordinator
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from . import audit
 from . import statements as lifecycle
@@ -114,6 +115,13 @@ def create_statement(inp: StatementInput, actor: audit.Actor) -> Statement:
     """
     if not inp.title.strip():
         raise AuthoringError("title", _("Enter a title."))
+    try:
+        return _create(inp, actor)
+    except IntegrityError as error:  # the same address taken by a concurrent request
+        raise AuthoringError("slug", _("Another statement uses this address.")) from error
+
+
+def _create(inp: StatementInput, actor: audit.Actor) -> Statement:
     with write() as session:
         values = _validate(inp, None, session)
         statement = Statement(state=StatementState.draft, **values)
