@@ -41,6 +41,20 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]|%[sdifr]|\{\w*\
 # ---------------------------------------------------------------- catalogues
 
 
+@pytest.fixture(scope="module", autouse=True)
+def compiled_catalogues():
+    """Pages are checked against the .po files on disk: compile any .mo that is missing or stale."""
+    from babel.messages.mofile import write_mo
+
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            with open(mo, "wb") as target:
+                write_mo(target, catalog)
+
+
 def extract_now() -> dict:
     """msgid -> msgid_plural (or None), freshly extracted from the sources with babel.cfg."""
     with open(ROOT / "babel.cfg") as cfg:
