@@ -64,7 +64,9 @@ def fill_stamp(now: float | None = None) -> str:
 def fill_seconds(stamp: str | None, now: float | None = None) -> float | None:
     """Seconds since the form was rendered, or None for a missing or forged stamp."""
     raw, _sep, mac = (stamp or "").partition(".")
-    if not raw.isdigit() or len(raw) > 12 or not hmac.compare_digest(mac, _stamp_mac(int(raw))):
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        return None
+    if not hmac.compare_digest(mac.encode(), _stamp_mac(int(raw)).encode()):
         return None
     return (time.time() if now is None else now) - int(raw)
 
@@ -107,7 +109,7 @@ def _domain_matches(rule: str, domain: str) -> bool:
 def _ip_matches(kind: str, value: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None,
                 hashed: str | None) -> bool:
     if kind == BlockKind.ip_hash:
-        return hashed is not None and hmac.compare_digest(value, hashed)
+        return hashed is not None and hmac.compare_digest(value.encode(), hashed.encode())
     if ip is None:
         return False
     if kind == BlockKind.ip:

@@ -31,7 +31,7 @@ def find_public(slug: str, key: str | None = None) -> Statement | None:
     if statement is None:
         return None
     if statement.state == StatementState.collecting:
-        if key and hmac.compare_digest(key, statement.private_key):
+        if key and hmac.compare_digest(key.encode(), statement.private_key.encode()):
             return refresh(statement)
         return None
     return refresh(statement) if statement.is_public else None

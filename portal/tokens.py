@@ -28,7 +28,9 @@ def make(purpose: str, uid: str) -> str:
 def read(purpose: str, token: str) -> str | None:
     """Return the signature uid a valid token names, else None."""
     uid, _, mac = token.rpartition(".")
-    if not uid or len(token) > 100 or not hmac.compare_digest(mac, _mac(purpose, uid)):
+    if not uid or len(token) > 100:
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(purpose, uid).encode()):
         return None
     return uid
 
@@ -74,4 +76,5 @@ def check_form_token(slug: str, token: str | None, now: float | None = None) -> 
         return False
     bucket = int(raw_bucket)
     current = form_bucket(now)
-    return bucket in (current, current - 1) and hmac.compare_digest(mac, _form_mac(slug, bucket))
+    return bucket in (current, current - 1) and hmac.compare_digest(
+        mac.encode(), _form_mac(slug, bucket).encode())

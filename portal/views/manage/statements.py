@@ -135,7 +135,7 @@ def add_coordinator(statement_id: int):
     item = auth.statement_for(statement_id)
     form = AddCoordinatorForm()
     if not form.validate_on_submit():
-        return _after(item, " ".join(form.email.errors) or _("Enter an email address."), 422)
+        return _after(item, " ".join(map(str, form.email.errors)) or _("Enter an email address."), 422)
     try:
         authoring.add_coordinator(item.id, form.email.data, auth.actor())
     except authoring.AuthoringError as error:
