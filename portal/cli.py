@@ -6,7 +6,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import signing
@@ -113,11 +113,15 @@ def statements_tick() -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if a statement exists.")
+@with_appcontext
 def demo(if_empty: bool) -> None:
     """Load demo statements, signatures and a coordinator; print the login."""
     from .demo import load
 
-    if if_empty and db.session.scalar(select(Statement.id).limit(1)) is not None:
+    if db.session.scalar(select(Statement.id).limit(1)) is not None:
+        if not if_empty:
+            raise click.ClickException("the database already has statements; demo data goes into an "
+                                       "empty one (pass --if-empty to skip quietly)")
         admin = db.session.scalar(select(Coordinator.email).where(Coordinator.is_admin))
         click.echo(f"Demo data already loaded. Coordinator login: {admin} (password as printed before,"
                    " or see instance/demo-login.txt)")

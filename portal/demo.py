@@ -130,7 +130,9 @@ def _statement(session, slug, texts, state, original="en", **fields) -> Statemen
 def _signatures(session, statement: Statement, n: int, rng: random.Random,
                 individuals: bool = False) -> None:
     codes = sorted(country_codes())
+    # From a day before publication (launch signatories) until closing or now, never later.
     start = (statement.published_at or utcnow()) - timedelta(days=1)
+    minutes = max(1, int(((statement.closed_at or utcnow()) - start).total_seconds() // 60))
     for i in range(n):
         lang = rng.choice(["en", "en", "fr", "es", "ru", "ar"])
         if individuals and rng.random() < 0.4:
@@ -143,7 +145,7 @@ def _signatures(session, statement: Statement, n: int, rng: random.Random,
                              SignatureState.pending], weights=[90, 6, 4])[0]
         country = rng.choice(codes[:120]) if rng.random() < 0.5 else rng.choice(codes)
         email = f"contact{i}@org{i}.example.org"
-        moment = start + timedelta(minutes=rng.randint(0, 4 * 24 * 60))
+        moment = start + timedelta(minutes=rng.randint(0, minutes))
         session.add(Signature(
             uid=new_uid(), statement_id=statement.id, kind=kind, name=name,
             signer_name="Demo Signer" if kind == "organisation" else "",
