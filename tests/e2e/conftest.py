@@ -135,8 +135,9 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser, server):
-    """Pages in fresh contexts (JS on or off, any locale); every request is logged and checked."""
-    contexts, foreign = [], []
+    """Pages in fresh contexts (JS on or off, any locale); every request is logged and checked,
+    and so is every Content-Security-Policy refusal the browser reports."""
+    contexts, foreign, refused = [], [], []
 
     def make(js: bool = True, locale: str = "en-GB", width: int = 1280, height: int = 900, **kwargs):
         context = browser.new_context(java_script_enabled=js, locale=locale, base_url=server.url,
@@ -147,12 +148,15 @@ def open_page(browser, server):
         page = context.new_page()
         page.requests = []  # type: ignore[attr-defined]
         page.on("request", lambda request: page.requests.append(request.url))
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
         return page
 
     yield make
     for context in contexts:
         context.close()
     assert not foreign, f"requests left the app's origin: {foreign}"
+    assert not refused, f"the Content-Security-Policy refused something: {refused}"
 
 
 def outbox_link(server, email: str, kind: str) -> str:

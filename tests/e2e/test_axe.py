@@ -119,6 +119,6 @@ def test_workspace_pages_have_no_axe_violations(open_page, server, links, lang):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_contrast_in_dark_mode(open_page, links, lang):
     page = open_page(locale=lang, color_scheme="dark")
-    for endpoint in ("statements.show", "signatures.confirm", "errors.404"):
-        check(page, PUBLIC[endpoint].format(**links[lang]),
+    for path in PUBLIC.values():
+        check(page, path.format(**links[lang]),
               options={"runOnly": {"type": "rule", "values": ["color-contrast"]}})

@@ -100,3 +100,17 @@ def test_statement_page_weight(open_page, server):
     (ARTIFACTS / "page-weight.txt").write_text(
         f"   gzip browser\n{report}\n{total:>7} {in_browser:>7} total (htmx aside)\n")
     assert 0 < in_browser <= total <= BUDGET, f"{total} bytes:\n{report}"
+
+
+def test_no_request_leaves_the_origin_and_csp_is_strict(open_page, server):
+    """Every public page with JS on: the log holds requests, all of them to the app itself."""
+    page = open_page()
+    paths = ["/en/", f"/en/s/{SLUG}", f"/en/s/{SLUG}/signatories", f"/en/s/{SLUG}/print",
+             f"/en/s/{SLUG}/embed", f"/en/s/{SLUG}/thanks", "/en/s/missing", "/manage/login"]
+    for path in paths:
+        response = page.goto(path)
+        policy = response.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy, path
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, path
+    assert len(page.requests) >= len(paths) * 2
+    assert all(server.own(url) for url in page.requests), page.requests
