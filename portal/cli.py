@@ -36,7 +36,8 @@ def mail_send(loop: bool, interval: float) -> None:
         time.sleep(interval)
 
 
-@signatures_cli.command("approve")
+# A uid may begin with "-" (URL-safe base64), which must not be read as an option.
+@signatures_cli.command("approve", context_settings={"ignore_unknown_options": True})
 @click.argument("slug")
 @click.option("--all", "everything", is_flag=True, help="Approve every confirmed signature.")
 @click.argument("uids", nargs=-1)

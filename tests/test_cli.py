@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import signing, tokens
 from portal.counts import reconcile
@@ -122,6 +122,18 @@ def test_signatures_approve_by_uid_then_all(app, runner, confirmed):
         assert db.session.scalar(select(Signature.state).where(Signature.uid == uids[3])) == "pending"
     page = app.test_client().get("/en/s/free-the-reporters").get_data(as_text=True)
     assert all(f"Group {i}" in page for i in range(3)) and "Group 3" not in page
+
+
+def test_a_uid_that_looks_like_an_option_can_be_approved(app, runner, confirmed):
+    sid, uids = confirmed
+    with app.app_context():
+        db.session.execute(update(Signature).where(Signature.uid == uids[0]).values(uid="-dash-first-uid"))
+        db.session.commit()
+    listed = runner.invoke(args=["signatures", "list", "free-the-reporters"]).output
+    assert listed.startswith("-dash-first-uid ")
+    result = runner.invoke(args=["signatures", "approve", "free-the-reporters", "-dash-first-uid"])
+    assert result.exit_code == 0 and "approved 1 signature(s)" in result.output
+    assert count(app, sid) == (1, 1)
 
 
 @pytest.mark.parametrize("args, code, message", [
