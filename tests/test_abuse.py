@@ -19,6 +19,17 @@ PAGE = f"/en/s/{SLUG}"
 
 
 @pytest.fixture
+def database_url(request, tmp_path):
+    """SQLite unless a test asks for both: the rules are the same, the storage is what differs."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    return request.getfixturevalue("pg_url")
+
+
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
 def app(database_url, tmp_path):
     """The portal with every abuse check on: limits, fill time, block list."""
     app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True, MIN_FILL_SECONDS=2,
@@ -151,6 +162,7 @@ def test_honeypot_is_in_the_page_without_javascript(client, make_statement):
     assert 'name="started"' in html and "<script" not in html.split("</head>")[1]
 
 
+@BOTH
 def test_per_client_limit_shadow_rejects_the_rest(app, client, make_statement):
     sid = make_statement()
     answers = {answer(post(client, form_data(client, f"n{i}@clean.example")))[:2] for i in range(6)}
@@ -172,6 +184,7 @@ def test_per_statement_limit(app, client, make_statement):
         "pending", "pending", "fraudulent", "fraudulent"]
 
 
+@BOTH
 def test_confirming_a_shadow_rejected_signature_changes_nothing(app, client, make_statement):
     sid = make_statement(moderation="post")
     add(app, "domain", "spam.example")
@@ -194,6 +207,7 @@ def test_confirming_a_shadow_rejected_signature_changes_nothing(app, client, mak
     assert "Reporters United" not in listing
 
 
+@BOTH
 def test_links_get_a_real_429_past_their_limit(app, client, make_statement):
     app.config["LINK_RATE_LIMIT"] = "3/minute"
     codes = [client.get("/confirm/bogus.token", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code
