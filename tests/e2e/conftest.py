@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -66,71 +61,34 @@ class Server:
             parts.scheme == "http" and parts.netloc == self.host)
 
 
-SERVE = """
-import json, sys
-from werkzeug.serving import make_server
-from portal import create_app
-config = json.loads(sys.argv[1])
-app = create_app(config)
-make_server("127.0.0.1", int(sys.argv[2]), app, threaded=True).serve_forever()
-"""
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the test server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the test server did not answer in time")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """The app on a free loopback port in its own process, with the demo's statements and a login.
+    """gunicorn (tests/live_server.py) on a free loopback port, with the demo's statements and a login.
 
     The test process opens the same SQLite file to seed it, read the outbox and approve signatures.
     """
-    from conftest import free_port
+    from live_server import SECRET_KEY, live_server
 
     from portal import demo
 
     instance = tmp_path_factory.mktemp("e2e-instance")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    config = {"DATABASE_URL": f"sqlite:///{instance / 'portal.sqlite3'}",
-              "SECRET_KEY": "e2e-secret-" + "x" * 24, "MAIL_SENDER_THREAD": False,
-              "RATELIMIT_ENABLED": False, "MIN_FILL_SECONDS": 0, "BASE_URL": url}
+    database_url = f"sqlite:///{instance / 'portal.sqlite3'}"
     os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
     try:
-        app = create_app(config)
+        app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+                          "MAIL_SENDER_THREAD": False, "RATELIMIT_ENABLED": False})
     finally:
         del os.environ["PORTAL_INSTANCE_PATH"]
     with app.app_context():
         db.create_all()
         login = demo.load()
-    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance)}
-    process = subprocess.Popen([sys.executable, "-c", SERVE, json.dumps(config), str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_up(url, process)
-        yield Server(url=url, app=app, login=login)
-    finally:
-        process.terminate()
-        try:
-            _out, errors = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _out, errors = process.communicate()
-        with app.app_context():
-            db.engine.dispose()
-    tracebacks = [line for line in errors.splitlines() if line.startswith("Traceback")]
-    assert not tracebacks, f"the server logged errors:\n{errors[-4000:]}"
+    with live_server(database_url, instance, workers=1) as running:
+        app.config["BASE_URL"] = running.url
+        yield Server(url=running.url, app=app, login=login)
+        log = running.log_text()
+    with app.app_context():
+        db.engine.dispose()
+    assert "Traceback" not in log, f"the server logged errors:\n{log[-4000:]}"
 
 
 @pytest.fixture
