@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from portal import create_app
 from portal.extensions import db
@@ -19,6 +20,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 LANGUAGES = ["en", "fr", "es", "ar", "ru"]
 SLUG = "release-marta-ilieva"  # published, pre-moderated, with a deadline and 420 signatures
+# Two shared cores under a full test run: give assertions room before calling something missing.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(items):
