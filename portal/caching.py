@@ -111,32 +111,51 @@ class MicroCache:
     """WSGI middleware: keep public statement pages and counters for about a second per worker.
 
     A read storm is thousands of readers asking for the same page. Inside the time to live a
-    repeat is answered from memory without Flask or the database; after it the app answers
-    again (cheaply, if the statement's ETag is unchanged). Only responses the app marked
-    ``Cache-Control: public`` without a cookie are kept, keyed on everything they vary on.
-    Conditional requests always reach the app, which answers 304 before rendering.
+    repeat is answered from memory without Flask or the database, a matching ``If-None-Match``
+    with a 304; while one thread refreshes an expired entry, the others are served the
+    previous copy. Only responses the app marked ``Cache-Control: public`` without a cookie
+    are kept, keyed on everything they vary on.
     """
 
     PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count)?$")
     VARY = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST", "HTTP_ACCEPT_ENCODING")
+    BODY_HEADERS = {"content-length", "content-type", "content-encoding"}
 
     def __init__(self, app, seconds: float, entries: int = 256, max_bytes: int = 512 * 1024) -> None:
         self.app, self.seconds, self.entries, self.max_bytes = app, seconds, entries, max_bytes
-        self.store: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
+        self.store: OrderedDict[tuple, tuple[float, str, list, bytes, str]] = OrderedDict()
+        self.refreshing: set[tuple] = set()
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" in environ
-                or not self.PATHS.match(environ.get("PATH_INFO", ""))):
+        if environ.get("REQUEST_METHOD") != "GET" or not self.PATHS.match(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
         key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
                *(environ.get(name, "") for name in self.VARY))
-        now = time.monotonic()
         with self.lock:
             hit = self.store.get(key)
-        if hit and hit[0] > now:
-            start_response(hit[1], list(hit[2]))
-            return [hit[3]]
+            usable = hit is not None and (hit[0] > time.monotonic() or key in self.refreshing)
+            if not usable:
+                self.refreshing.add(key)
+        if usable:
+            return self._answer(hit, environ, start_response)
+        try:
+            return self._fill(key, environ, start_response)
+        finally:
+            with self.lock:
+                self.refreshing.discard(key)
+
+    def _answer(self, hit, environ, start_response):
+        _expires, status, headers, body, etag = hit
+        asked = environ.get("HTTP_IF_NONE_MATCH")
+        if asked and etag and status[:3] == "200" and _matches(asked, etag):
+            kept = [(name, value) for name, value in headers if name.lower() not in self.BODY_HEADERS]
+            start_response("304 Not Modified", kept)
+            return [b""]
+        start_response(status, list(headers))
+        return [body]
+
+    def _fill(self, key, environ, start_response):
         captured: list = []
 
         def capture(status, headers, exc_info=None):
@@ -153,9 +172,16 @@ class MicroCache:
         names = {name.lower(): value for name, value in headers}
         if (status[:3] in ("200", "286") and names.get("cache-control", "").startswith("public")
                 and "set-cookie" not in names and len(body) <= self.max_bytes):
+            entry = (time.monotonic() + self.seconds, status, headers, body, names.get("etag", ""))
             with self.lock:
-                self.store[key] = (now + self.seconds, status, headers, body)
+                self.store[key] = entry
                 self.store.move_to_end(key)
                 while len(self.store) > self.entries:
                     self.store.popitem(last=False)
         return [body]
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison, as for GET: ``W/"x"`` and ``"x"`` are the same validator."""
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") in (wanted, "*") for tag in if_none_match.split(","))
