@@ -92,6 +92,12 @@ def test_validation_errors_are_shown_tied_and_input_kept(open_page, js):
     expect(page.locator("#email")).to_have_value("not-an-address")
     expect(page.locator("#signer_name")).to_have_value("Kept Person")
     expect(page.locator("#authorised")).to_have_attribute("aria-invalid", "true")
+    if js:  # the form in its error state, as swapped in, passes axe too
+        expect(page.locator("#sign-indicator")).to_be_hidden()
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
 
 
 def test_live_counter_follows_an_approval_elsewhere(open_page, server):
