@@ -7,6 +7,7 @@ import threading
 import unicodedata
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from portal import signing, tokens
@@ -30,6 +31,11 @@ def fill_sign_form(page, name: str, email: str, country: str = "KE") -> None:
     page.locator("#authorised").check()
 
 
+def assert_no_axe_violations(page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
 def approve(server, email: str) -> None:
     """What a coordinator does in the queue: approve the confirmed signature."""
     with server.app.app_context():
@@ -51,6 +57,8 @@ def test_signing_journey(open_page, server, lang, js):
     if js:  # swapped in place; focus moves to the thank-you box, which is a status message
         expect(page.locator("#thanks")).to_be_focused()
         assert page.url.endswith(f"/{lang}/s/{SLUG}")
+        expect(page.locator("#sign-indicator")).to_have_count(0)
+        assert_no_axe_violations(page)
     else:  # a plain POST and a 303 to the thank-you page
         expect(page).to_have_url(re.compile(rf"/{lang}/s/{SLUG}/thanks"))
         expect(page.locator("#thanks")).to_be_visible()
@@ -94,10 +102,7 @@ def test_validation_errors_are_shown_tied_and_input_kept(open_page, js):
     expect(page.locator("#authorised")).to_have_attribute("aria-invalid", "true")
     if js:  # the form in its error state, as swapped in, passes axe too
         expect(page.locator("#sign-indicator")).to_be_hidden()
-        from axe_playwright_python.sync_playwright import Axe
-
-        results = Axe().run(page)
-        assert results.violations_count == 0, results.generate_report()
+        assert_no_axe_violations(page)
 
 
 def test_live_counter_follows_an_approval_elsewhere(open_page, server):
