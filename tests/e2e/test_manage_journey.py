@@ -213,6 +213,9 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     # Publish; the French and Arabic pages are public now.
     page.goto(overview)
     lifecycle(page, js, "Publish", "published")
+    expect(page.locator("#controls").get_by_role("link", name="Public page")).to_have_attribute(
+        "href", f"/en/s/{slug}")
+    expect(page.get_by_label("Private link to share while collecting")).to_have_count(0)
     reader.goto(f"/ar/s/{slug}")
     expect(reader.locator("html")).to_have_attribute("dir", "rtl")
     expect(reader.get_by_role("heading", level=1)).to_have_text("أطلقوا سراح الصحفيين")
@@ -247,6 +250,9 @@ def test_coordinator_journey(open_page, server, coordinator, js):
         see(page, "Approved.")
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Moderation: {slug}")
         expect(page.locator("article.sig")).to_have_count(4)
+    reader.goto(f"/en/s/{slug}")
+    assert public_count(reader) == 1  # the approval counts at once
+    expect(reader.locator("#signatories bdi.name")).to_have_text([signer])
     for name in seeded:
         page.get_by_label(f"Select {name}").check()
     page.get_by_role("button", name="Approve selected").click()
