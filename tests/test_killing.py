@@ -33,17 +33,16 @@ KILL_EVERY = 1.0  # seconds; a fresh worker needs a moment to warm up on two bus
 
 
 def workers_of(master: int) -> list[int]:
-    children = Path(f"/proc/{master}/task/{master}/children")
-    if children.exists():
-        return [int(pid) for pid in children.read_text().split()]
+    """The master's live children (a killed worker lingers as a zombie until it is reaped)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
+                state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
                 continue
+            if int(parent) == master and state != "Z":
+                found.append(int(entry.name))
     return found
 
 
@@ -111,7 +110,10 @@ def test_kill_9_loses_no_acknowledged_signature(setting):
             time.sleep(KILL_EVERY)
             alive = workers_of(server.pid)
             if alive:
-                os.kill(rng.choice(alive), signal.SIGKILL)
+                try:
+                    os.kill(rng.choice(alive), signal.SIGKILL)
+                except ProcessLookupError:  # gone between listing and killing
+                    continue
                 kills += 1
         before = len(acknowledged)
         while len(acknowledged) < before + 20 and time.monotonic() < deadline:
@@ -122,7 +124,7 @@ def test_kill_9_loses_no_acknowledged_signature(setting):
         log = server.log_text()
 
     assert kills == KILLS and len(acknowledged) >= 50, (kills, len(acknowledged), errors[:10])
-    assert log.count("Booting worker with pid") >= 3 + KILLS  # every killed worker was replaced
+    assert log.count("Booting worker with pid") >= 3 + KILLS, log[-3000:]  # every killed one replaced
     with app.app_context():
         stored = set(db.session.scalars(select(Signature.email).where(Signature.state == "validated")))
         missing = [email for email in acknowledged if email not in stored]
@@ -145,4 +147,4 @@ def test_kill_9_loses_no_acknowledged_signature(setting):
     assert result.exit_code == 0 and "0 statement(s) drifted" in result.output, result.output
     for email in acknowledged[:50]:
         assert email not in log  # and gunicorn's log holds no contact email
-    assert "/confirm/" not in log and "Traceback" not in log
+    assert "/confirm/" not in log and "Traceback" not in log, log[-3000:]
