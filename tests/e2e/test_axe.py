@@ -13,7 +13,9 @@ from portal.models import Coordinator, Signature, Statement
 from .conftest import LANGUAGES, SLUG
 
 axe = Axe()
-AXE_OPTIONS = {"resultTypes": ["violations"]}  # every rule axe ships that is not experimental
+# Every rule axe enables by default, plus WCAG 2.2's target size and the duplicate-id checks it leaves off.
+AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
+    rule: {"enabled": True} for rule in ("target-size", "duplicate-id", "duplicate-id-active")}}
 
 # GET routes that are not HTML pages for people, or only redirect.
 NOT_PAGES = {

@@ -32,7 +32,9 @@ def fill_sign_form(page, name: str, email: str, country: str = "KE") -> None:
 
 
 def assert_no_axe_violations(page) -> None:
-    results = Axe().run(page)
+    from .test_axe import AXE_OPTIONS
+
+    results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
 
 
