@@ -54,7 +54,8 @@ i18n: setup
 	    $(BIN)/pybabel -q update -N --no-wrap -i translations/messages.pot -d translations -l $$lang --ignore-obsolete; \
 	  else $(BIN)/pybabel -q init --no-wrap -i translations/messages.pot -d translations -l $$lang; fi; \
 	done
-	$(BIN)/pybabel -q compile -d translations
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep "translated in"
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_i18n.py -k "catalogue or placeholders or copies or every_plural_form"
 
 bench: setup
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: sudo apt-get install wrk (and nginx-light for the proxy runs)"; exit 2; }
