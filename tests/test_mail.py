@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import csrf_token, free_port
+from fast_app import fast_app, fast_module_app  # noqa: F401
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update

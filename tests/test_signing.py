@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import select, update
 
 from portal import signing, tokens
