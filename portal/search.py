@@ -11,13 +11,16 @@ table, and a migration calls it with its connection. It is idempotent.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, column, event, text
+from sqlalchemy import Integer, Select, column, event, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from .models import Signature
+from .extensions import db
+from .models import Signature, Visibility
 
 MIN_TRIGRAM = 3
+# Up to this many matching names, sorting the matches beats reading the whole list in order.
+FEW = 5000
 
 SQLITE_DDL = (
     # External content: the text lives once, in signatures; the index holds trigrams only.
@@ -87,3 +90,36 @@ def condition(needle: str, dialect: str) -> ColumnElement[bool]:
             .bindparams(phrase=phrase).columns(column("rowid", Integer))
         )
     return folded.like(f"%{_escape_like(needle)}%", escape="\\")
+
+
+def first_matches(listing: Select, needle: str, n: int) -> list[Signature]:
+    """The first ``n`` signatures of ``listing`` (ordered by sort key and id) whose name matches.
+
+    Two plans, chosen by how many names match, counted through the index up to :data:`FEW`:
+    a rare word is looked up through the trigram index and its few rows sorted; a common one
+    is found by reading the list in order until ``n`` match, which stops early. Either plan
+    alone is slow for the other kind of word at a million names.
+
+    :param needle: the folded query (:func:`portal.text.fold`).
+    """
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    matched = condition(needle, dialect)
+    public = Signature.visibility == Visibility.full
+    if len(needle) < MIN_TRIGRAM:
+        return list(session.scalars(listing.where(public, matched).limit(n)))
+    if dialect == "sqlite":
+        phrase = '"' + needle.replace('"', '""') + '"'
+        found = session.execute(text(
+            "SELECT count(*) FROM (SELECT 1 FROM signatures_fts WHERE signatures_fts MATCH :phrase "
+            "LIMIT :few)"), {"phrase": phrase, "few": FEW}).scalar_one()
+    else:
+        found = session.execute(select(func.count()).select_from(
+            select(Signature.id).where(matched).offset(0).limit(FEW).subquery())).scalar_one()
+    if found >= FEW:
+        scan = Signature.search_text.like(f"%{_escape_like(needle)}%", escape="\\")
+        return list(session.scalars(listing.where(public, scan).limit(n)))
+    if dialect == "postgresql":
+        # OFFSET 0 keeps the planner from folding the lookup into a scan of the list in order.
+        matched = Signature.id.in_(select(Signature.id).where(matched).offset(0))
+    return list(session.scalars(listing.where(public, matched).limit(n)))

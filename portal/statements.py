@@ -122,15 +122,16 @@ def signatories(statement: Statement, q: str = "", country: str = "",
     if country:
         query = query.where(Signature.country == country)
     needle = fold(q)[:100] if q else ""
-    if needle:
-        query = query.where(Signature.visibility == Visibility.full,
-                            search.condition(needle, db.session.get_bind().dialect.name))
     after = _decode(cursor) if cursor else None
     if after:
         key, ident = after
         # A row-value comparison: both databases turn it into one index range (an OR would not).
         query = query.where(tuple_(Signature.sort_key, Signature.id) > tuple_(key, ident))
-    rows = list(db.session.scalars(query.order_by(Signature.sort_key, Signature.id).limit(limit + 1)))
+    query = query.order_by(Signature.sort_key, Signature.id)
+    if needle:
+        rows = search.first_matches(query, needle, limit + 1)
+    else:
+        rows = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, _encode(rows[-1]) if more and rows else None)

@@ -95,3 +95,23 @@ def test_search_uses_the_trigram_index(app, signed):
                 connection.exec_driver_sql(f"SET LOCAL {setting} = off")
             plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert "ix_signatures_search_trgm" in plan
+
+
+def test_reading_in_order_and_the_index_give_the_same_pages(app, signed, monkeypatch):
+    def walk(q: str, limit: int) -> list[str]:
+        seen, cursor = [], ""
+        with app.app_context():
+            statement = db.session.get(Statement, signed)
+            while True:
+                page = service.signatories(statement, q=q, cursor=cursor, limit=limit)
+                seen += [row.name for row in page.rows]
+                if not page.next_cursor:
+                    return seen
+                cursor = page.next_cursor
+
+    for q in ("elan", "press", "a"):
+        whole = walk(q, 50)
+        assert walk(q, 1) == whole  # few matches: through the index
+        monkeypatch.setattr(search, "FEW", 1)  # now "many": by reading the list in order
+        assert walk(q, 1) == whole
+        monkeypatch.undo()
