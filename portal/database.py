@@ -47,8 +47,14 @@ def tune_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write() -> Iterator[Session]:
-    """Run a block in one write transaction: commit on success, roll back on error."""
+    """Run a block in one write transaction: commit on success, roll back on error.
+
+    A ``write()`` inside another joins it, so a service that calls another stays atomic.
+    """
     session = db.session()
+    if _write_intent.get() and session.in_transaction():
+        yield session
+        return
     if session.in_transaction():
         # End any read snapshot first, so the write lock is taken at BEGIN.
         session.commit()

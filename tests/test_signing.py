@@ -507,3 +507,18 @@ def test_a_rejection_racing_an_approval_keeps_the_count_exact(ctx, make_statemen
     from portal.counts import reconcile
 
     assert reconcile(db.session, repair=False) == []
+
+
+def test_a_nested_write_joins_the_outer_transaction(ctx, make_statement):
+    from portal.database import write
+
+    sid = make_statement(moderation="post", require_confirmation=False)
+    with pytest.raises(RuntimeError, match="undo"):
+        with write():
+            signing.sign(request_for(sid))  # its own write() joins this one
+            raise RuntimeError("undo everything")
+    assert n_signatures() == 0 and counts(sid) == (0, 0, 0, 0)
+    with write():
+        signing.sign(request_for(sid))
+        signing.sign(request_for(sid, email="second@example.org"))
+    assert n_signatures() == 2 and counts(sid) == (2, 2, 0, 1)
