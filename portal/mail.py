@@ -121,7 +121,8 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
         mail = db.session.get(OutboxMail, mail_id)
         try:
             transport.send(build_message(mail, sender))
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:  # SMTP, network, or a message that cannot be built: retry later
+            # and go on, so that one bad email never holds up the ones queued behind it.
             failed += 1
             backoff = min(MAX_BACKOFF_SECONDS, 5 * 2 ** min(mail.attempts, 12))
             log.warning("mail %s not delivered (attempt %s): %s", mail_id, mail.attempts,

@@ -278,3 +278,21 @@ def test_without_smtp_the_email_is_printed_in_full(app, make_statement, capsys):
     assert f"{base}/confirm/{token(app, 'confirm', uid)}\n" in printed
     assert f"{base}/withdraw/{token(app, 'withdraw', uid)}\n" in printed
     assert "=\n" not in printed and "=C3=A9" not in printed
+
+
+def test_one_bad_email_does_not_hold_up_the_queue(app, make_statement, smtp):
+    """A message that cannot even be built is retried later; the mails behind it go out now."""
+    from portal.database import write
+    from portal.mail import queue
+
+    app.config["SMTP_URL"] = smtp.url
+    with app.app_context(), write() as session:
+        queue(session, "ana@reporters.example.org", "Broken\r\nBcc: everyone@example.org", "body")
+    sign(app, make_statement(), "kwame@press.example.org")
+    assert deliver(app) == (1, 1)
+    assert deliver(app) == (0, 0)  # the bad one backs off like any failure
+    assert smtp.sink.per_recipient() == {"kwame@press.example.org": 1}
+    bad, good = outbox(app)
+    assert bad.sent_at is None and bad.last_error == "ValueError" and bad.attempts == 1
+    assert bad.next_attempt_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
+    assert good.sent_at is not None
