@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+import click
 from flask import Flask
 
 from . import config
@@ -41,7 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .mail import worker
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
+    if app.testing or click.get_current_context(silent=True) is not None:
+        # Only the `flask db` commands need Alembic; gunicorn workers serve without it.
+        migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     compress.init_app(app)

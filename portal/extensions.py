@@ -6,7 +6,6 @@ from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -21,7 +20,18 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-migrate = Migrate()
+
+
+class LazyMigrate:
+    """Flask-Migrate, imported only when bound: Alembic and Mako cost ~20 MB per web worker."""
+
+    def init_app(self, app, db, **options) -> None:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, **options)
+
+
+migrate = LazyMigrate()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
