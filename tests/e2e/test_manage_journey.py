@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
 from pathlib import Path
 
@@ -53,9 +54,24 @@ def digits(text: str) -> int:
     return int("".join(str(unicodedata.digit(c)) for c in text if c.isdigit()))
 
 
-def public_count(page) -> int:
-    page.reload()  # the public page may come from the browser's cache for a few seconds
+def shown_count(page) -> int:
     return digits(page.locator("#count .count-total strong").inner_text())
+
+
+def reload_until(page, done, seconds: float = 8.0) -> None:
+    """Reload the public page until ``done(page)``: the server keeps public pages for about a
+    second (its micro-cache) and the browser for a few more, so a change shows up shortly after."""
+    deadline = time.monotonic() + seconds
+    while True:
+        page.reload()
+        if done(page) or time.monotonic() > deadline:
+            return
+        page.wait_for_timeout(300)
+
+
+def public_count(page, expected: int) -> None:
+    reload_until(page, lambda p: shown_count(p) == expected)
+    assert shown_count(page) == expected
 
 
 def see(page, text: str) -> None:
@@ -197,7 +213,7 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     watch(reader, problems)
     reader.goto(link)
     expect(reader.get_by_role("heading", level=1)).to_have_text("Free the reporters")
-    assert digits(reader.locator("#count .count-total strong").inner_text()) == 0
+    assert shown_count(reader) == 0
     reader.locator("#name").fill(signer)
     reader.locator("#signer_name").fill("Lina Haddad")
     reader.locator("#country").select_option("LB")
@@ -222,7 +238,7 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     reader.goto(f"/fr/s/{slug}")
     expect(reader.get_by_role("heading", level=1)).to_have_text("Libérez les journalistes")
     reader.goto(f"/en/s/{slug}")
-    assert public_count(reader) == 0  # pre-moderation: nothing counts before a coordinator approves
+    public_count(reader, 0)  # pre-moderation: nothing counts before a coordinator approves
 
     # Moderate: the private-link signature first (oldest first), inline; then the rest in bulk.
     seeded = seed_confirmed(server, statement_id, mode)
@@ -251,7 +267,7 @@ def test_coordinator_journey(open_page, server, coordinator, js):
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Moderation: {slug}")
         expect(page.locator("article.sig")).to_have_count(4)
     reader.goto(f"/en/s/{slug}")
-    assert public_count(reader) == 1  # the approval counts at once
+    public_count(reader, 1)  # the approval counts
     expect(reader.locator("#signatories bdi.name")).to_have_text([signer])
     for name in seeded:
         page.get_by_label(f"Select {name}").check()
@@ -268,7 +284,7 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     assert sorted(states) == ["validated"] * 5
 
     reader.goto(f"/en/s/{slug}")
-    assert public_count(reader) == 5
+    public_count(reader, 5)
     for name in [signer, *seeded]:
         expect(reader.locator("#signatories bdi.name", has_text=name)).to_have_count(1)
 
@@ -289,13 +305,29 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     # Close: the public page says so and the count stays.
     page.goto(overview)
     lifecycle(page, js, "Close signing", "closed")
-    expect(page.locator("#controls")).to_contain_text("Signing")
-    expect(page.locator("#controls dl")).to_contain_text("closed")
+    signing_fact = page.locator("#controls dt", has_text=re.compile(r"^Signing$")).locator(
+        "xpath=following-sibling::dd[1]")
+    expect(signing_fact).to_have_text("closed")
+    expect(page.locator("#controls").get_by_role("button", name="Archive")).to_be_visible()
+    expect(page.locator("#controls").get_by_role("button", name="Pause signing")).to_have_count(0)
     reader.goto(f"/en/s/{slug}")
-    assert public_count(reader) == 5
+    reload_until(reader, lambda p: p.locator("#sign-form").count() == 0)
     expect(reader.get_by_text("Signing of this statement is closed.")).to_be_visible()
+    assert shown_count(reader) == 5
     expect(reader.locator("#sign-form")).to_have_count(0)
     with server.app.app_context():
         assert db.session.get(Statement, statement_id).state == "closed"
+
+    # The audit log holds every step of the journey, by this coordinator where a person acted.
+    page.goto(overview)
+    page.locator(".subnav").get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    entries = page.locator("#audit tbody tr")
+    expect(entries.first).to_be_visible()
+    cells = [row.locator("td").all_inner_texts() for row in entries.all()]
+    seen = {(who.strip(), what.split()[0]) for _when, who, what, *_rest in cells}
+    mine = {action for who, action in seen if who.startswith(("Jo Journey", EMAIL))}
+    assert {"statement_created", "translation_saved", "translation_published", "opened", "published",
+            "approved", "exported_full", "closed"} <= mine, seen
 
     assert not problems, "\n".join(problems)
