@@ -117,7 +117,7 @@ class MicroCache:
     are kept, keyed on everything they vary on.
     """
 
-    PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count)?$")
+    PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count|/thanks)?$")
     VARY = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST", "HTTP_ACCEPT_ENCODING")
     BODY_HEADERS = {"content-length", "content-type", "content-encoding"}
 

@@ -14,7 +14,8 @@ from portal.models import Signature, Statement
 
 SLUG = "free-the-reporters"
 PUBLIC_GETS = ["/en/", f"/en/s/{SLUG}", f"/fr/s/{SLUG}", f"/en/s/{SLUG}/signatories",
-               f"/en/s/{SLUG}/signatories?q=press&country=FR", f"/en/s/{SLUG}/count"]
+               f"/en/s/{SLUG}/signatories?q=press&country=FR", f"/en/s/{SLUG}/count",
+               f"/en/s/{SLUG}/thanks"]
 
 
 def _validated(app, sid: int, name: str, email: str) -> None:

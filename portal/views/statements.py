@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 
 from .. import caching, signing, tokens
 from .. import statements as service
@@ -75,9 +74,8 @@ def _text(statement: Statement):
 
 def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
     form = form or SignForm(meta={"csrf": False})
-    form.country.choices = [SelectChoice("", _("Choose a country"))] + [
-        SelectChoice(code, name) for code, name in countries(g.lang)]
-    form.country.widget = CountrySelect(g.lang, _("Choose a country"))  # cached: 250 options
+    # The options come from a per-language cache; the field does not validate against choices.
+    form.country.widget = CountrySelect(g.lang, _("Choose a country"))
     if not statement.allow_individuals:
         form.kind.data = Kind.organisation.value
     elif not statement.allow_organisations:
@@ -189,8 +187,11 @@ def sign(slug: str):
 def thanks(slug: str):
     """What a signer sees after submitting, whether or not they had signed before."""
     statement = get_statement(slug)
+    if unchanged := _cached(statement, part="thanks"):
+        return unchanged
     tr, _fallback = _text(statement)
-    return render_template("statements/thanks.html", statement=statement, tr=tr, key=g.get("key"))
+    html = render_template("statements/thanks.html", statement=statement, tr=tr, key=g.get("key"))
+    return _cached(statement, make_response(html), part="thanks")  # the same page for every signer
 
 
 def resubmit_after_csrf():
