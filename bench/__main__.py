@@ -1,6 +1,6 @@
 """``python -m bench``: run every scenario, print the table, write bench/results/<timestamp>.json.
 
-Settings (environment): BENCH_SECONDS (per scenario, default 5), BENCH_N (the large statement,
+Settings (environment): BENCH_SECONDS (per scenario, default 4), BENCH_N (the large statement,
 default 1000000), BENCH_PG (the PostgreSQL admin URL), BENCH_SKIP_PG=1.
 """
 
@@ -26,7 +26,7 @@ def main() -> int:
     if missing:
         print(missing, file=sys.stderr)
         return 2
-    seconds = float(os.environ.get("BENCH_SECONDS", 5))
+    seconds = float(os.environ.get("BENCH_SECONDS", 4))
     big = int(os.environ.get("BENCH_N", 1_000_000))
     backends = ["sqlite"]
     if os.environ.get("BENCH_SKIP_PG") != "1" and run.pg_reachable():
