@@ -174,6 +174,18 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     overview = page.url
     statement_id = int(re.search(r"/manage/statements/(\d+)$", overview).group(1))
 
+    # Each lifecycle step is guarded: no signing before the original text has a body.
+    before = len(problems)
+    page.locator("#controls").get_by_role("button", name="Open signing (private link)").click()
+    refused = "Write the original text (title and body) before opening signing."
+    if js:  # a 409 whose fragment is swapped in, with the reason as an alert
+        expect(page.locator("#controls [role=alert]")).to_have_text(refused)
+        assert [p.split(":")[0] for p in problems[before:]] == ["HTTP 409", "console error"], problems
+        del problems[before:]  # the one refusal this step provoked
+    else:
+        expect(page.locator(".flashes .flash-error")).to_have_text(refused)
+    expect(page.locator("#controls dd strong")).to_have_text("draft")
+
     # The English text, previewed and published.
     page.locator("#translations").get_by_role("link", name="Edit (en)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Text in English · original")
