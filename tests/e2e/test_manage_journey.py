@@ -359,3 +359,5 @@ def test_coordinator_journey(open_page, server, coordinator, js):
             "approved", "exported_full", "closed"} <= mine, seen
 
     assert not problems, "\n".join(problems)
+    foreign = [url for url in page.requests + reader.requests if not server.own(url)]
+    assert not foreign and len(page.requests) > 30, foreign  # the fixture checks the whole context too
