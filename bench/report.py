@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 SIGNING = "signing"
-BASE_SCENARIOS = ("statement page", "counter 200", "counter 304", "signatories deep page", "search", SIGNING)
+BASE_SCENARIOS = (
+    "statement page",
+    "statement page, rendered",
+    "counter 200",
+    "counter 304",
+    "signatories deep page",
+    "search",
+    SIGNING,
+)
 
 
 def _ratio(result: dict, name: str, scenario: dict) -> float:
