@@ -330,6 +330,16 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     assert {r["email"] for r in full_rows} == {email, *(f"seed{i}-{mode}@press{i}.example" for i in range(4))}
     expect(page.get_by_role("heading", level=1)).to_have_text("Exports")  # still here after both
 
+    # Statistics: the day's bar and the breakdowns hold the five approved signatures.
+    page.goto(overview)
+    page.locator(".subnav").get_by_role("link", name="Statistics").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Statistics")
+    expect(page.get_by_role("img", name="Signatures per day (UTC)")).to_be_visible()
+    by_state = page.get_by_role("table", name="By state")
+    expect(by_state.locator("tbody tr")).to_have_text([re.compile(r"^approved\s*5$")])
+    expect(page.get_by_role("table", name="By kind").locator("tbody tr")).to_have_text(
+        [re.compile(r"^organisation\s*5$")])
+
     # Close: the public page says so and the count stays.
     page.goto(overview)
     lifecycle(page, js, "Close signing", "closed")
