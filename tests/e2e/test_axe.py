@@ -121,6 +121,8 @@ def test_workspace_pages_have_no_axe_violations(open_page, server, links, lang):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_contrast_in_dark_mode(open_page, links, lang):
     page = open_page(locale=lang, color_scheme="dark")
-    for path in PUBLIC.values():
-        check(page, path.format(**links[lang]),
+    # The pages that carry their own colours: the form and count, notices, successes, errors, the widget.
+    for endpoint in ("statements.show", "statements.thanks", "signatures.confirm", "errors.404",
+                     "outlets.embed"):
+        check(page, PUBLIC[endpoint].format(**links[lang]),
               options={"runOnly": {"type": "rule", "values": ["color-contrast"]}})
