@@ -143,3 +143,20 @@ def test_signatures_approve_explains_mistakes(app, runner, confirmed, args, code
     result = runner.invoke(args=args)
     assert result.exit_code == code and message in result.output
     assert count(app, sid) == (0, 0)
+
+
+def test_a_failed_demo_load_leaves_nothing_behind(app, runner, monkeypatch):
+    """If any part fails, nothing is kept, so the next ``--if-empty`` loads it all."""
+    import portal.demo
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(portal.demo, "create_coordinator", fail)
+    assert runner.invoke(args=["demo", "--if-empty"]).exit_code != 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Statement)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Signature)) == 0
+    monkeypatch.undo()
+    loaded = runner.invoke(args=["demo", "--if-empty"])
+    assert loaded.exit_code == 0 and "Demo data loaded" in loaded.output
