@@ -202,3 +202,65 @@ def test_multi_worker_load_loses_no_signature(stack):
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert "database is locked" not in stack.server.log_text()
+
+
+def test_every_sqlite_write_starts_with_begin_immediate(tmp_path):
+    """A write in a deferred transaction fails at once with "database is locked" when another
+    worker writes; so every INSERT, UPDATE and DELETE of the signing journey must run in a
+    transaction that began IMMEDIATE (``portal.database.write``)."""
+    import re
+
+    from conftest import csrf_token, link_from, outbox_bodies
+    from sqlalchemy import event
+
+    from portal.database import _write_intent
+
+    app = make_app(f"sqlite:///{tmp_path / 'discipline.sqlite3'}", tmp_path / "instance")
+    deferred: list[str] = []
+    with app.app_context():
+        db.create_all()
+        engine = db.engine
+        statement = Statement(slug="discipline", original_lang="en", state="published",
+                              published_at=utcnow() - timedelta(days=1))
+        statement.translations.append(StatementTranslation(lang="en", title="T", published=True))
+        db.session.add(statement)
+        db.session.commit()
+        sid = statement.id
+
+    @event.listens_for(engine, "begin")
+    def _began(connection):
+        connection.info["immediate"] = _write_intent.get()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _executing(connection, _cursor, statement, _params, _context, _many):
+        if re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE)", statement, re.I) and not connection.info.get(
+                "immediate"):
+            deferred.append(statement[:100])
+
+    client, runner = app.test_client(), app.test_cli_runner()
+    token = csrf_token(client, "/en/s/discipline")
+    form = {"kind": "organisation", "name": "Reporters United", "signer_name": "Ana", "role": "Director",
+            "country": "FR", "email": "ana@example.org", "visibility": "full", "authorised": "y",
+            "csrf_token": token}
+    for _ in range(2):
+        assert client.post("/en/s/discipline/sign", data=form).status_code == 303
+    body = outbox_bodies(app)[0]
+    for kind in ("confirm", "withdraw"):
+        link = link_from(body, kind)
+        assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 200
+        if kind == "confirm":
+            assert "approved 1" in runner.invoke(args=["signatures", "approve", "discipline", "--all"]).output
+    assert "sent 2" in runner.invoke(args=["mail", "send"]).output
+    assert runner.invoke(args=["counts", "reconcile"]).exit_code == 0
+    from sqlalchemy import update
+
+    from portal.database import write
+
+    with app.app_context(), write() as session:  # the deadline passes: reading the page closes it
+        session.execute(update(Statement).values(deadline_at=utcnow() - timedelta(seconds=1)))
+    for path in ("/en/", "/en/s/discipline", "/en/s/discipline/count", "/en/s/discipline/signatories"):
+        assert client.get(path).status_code in (200, 286)
+    with app.app_context():
+        assert db.session.get(Statement, sid).state == "closed"
+        db.engine.dispose()
+    assert deferred == []
