@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from . import abuse, site, tokens
 from .counts import _upsert, tally
 from .database import write
+from .i18n import ui_language
 from .mail import queue, worker
 from .models import (
     Kind,
@@ -85,7 +86,7 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
 
 def _send_confirmation(session, signature: Signature, statement: Statement) -> None:
     base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale(signature.lang if signature.lang in current_app.config["LANGUAGES"] else "en"):
+    with force_locale(ui_language(signature.lang)):  # fr-CA reads French, pt-BR English
         tr = statement.translation(signature.lang) or statement.translation(statement.original_lang)
         context = {
             "signature": signature,
