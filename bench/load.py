@@ -46,12 +46,13 @@ def wrk(
     etag: str = "",
     expect: tuple[int, ...] = (200,),
     fragment: bool = False,
+    reload: bool = False,
     connections: int = CONNECTIONS,
 ) -> Result:
     """Run wrk against one URL; responses with a status not in ``expect`` count as errors."""
     command = [
         "wrk",
-        "-t2",
+        f"-t{min(2, connections)}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--timeout",
@@ -62,6 +63,7 @@ def wrk(
         "--",
         etag,
         "fragment" if fragment else "page",
+        "reload" if reload else "",
     ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     line = next((ln for ln in output.splitlines() if ln.startswith("WRKJSON ")), None)

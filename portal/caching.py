@@ -113,7 +113,8 @@ class MicroCache:
     A read storm is thousands of readers asking for the same page. Inside the time to live a
     repeat is answered from memory without Flask or the database, a matching ``If-None-Match``
     with a 304; while one thread refreshes an expired entry, the others are served the
-    previous copy. Only responses the app marked ``Cache-Control: public`` without a cookie
+    previous copy. A reload (``Cache-Control: no-cache``) goes to the app and refreshes the
+    entry. Only responses the app marked ``Cache-Control: public`` without a cookie
     are kept, keyed on everything they vary on.
     """
 
@@ -130,11 +131,13 @@ class MicroCache:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not self.PATHS.match(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
+        reload = ("no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
+                  or environ.get("HTTP_PRAGMA") == "no-cache")
         key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
                *(environ.get(name, "") for name in self.VARY))
         with self.lock:
             hit = self.store.get(key)
-            usable = hit is not None and (hit[0] > time.monotonic() or key in self.refreshing)
+            usable = not reload and hit is not None and (hit[0] > time.monotonic() or key in self.refreshing)
             if not usable:
                 self.refreshing.add(key)
         if usable:

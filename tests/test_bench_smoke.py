@@ -51,5 +51,5 @@ def test_report_marks_targets_met_and_missed():
     by_name = {t["target"]: t["met"] for t in result["targets"]}
     assert by_name["statement page ≥ 0.25 × ceiling (sqlite 100)"] is True
     assert by_name["counter fragment ≥ 0.6 × ceiling (sqlite 100)"] is False
-    assert by_name["p50 at 1,000 ≤ 1.25 × p50 at 100: search (sqlite)"] is False
+    assert by_name["p50 at 1,000 ≤ 1.25 × p50 at 100: search (sqlite, 16 connections)"] is False
     assert "| sqlite | 1,000 | search |" in report.table(result)

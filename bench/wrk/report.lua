@@ -1,6 +1,7 @@
 -- wrk script for every GET scenario: optional If-None-Match (first argument), "fragment" as the
--- second argument for an htmx request, gzip like a browser, a count per status, and one JSON
--- line with the figures the benchmark reads.
+-- second argument for an htmx request, "reload" as the third for Cache-Control: no-cache
+-- (a browser's reload: it passes the app's micro-cache), gzip like a browser, a count per
+-- status, and one JSON line with the figures the benchmark reads.
 local threads = {}
 
 function setup(thread)
@@ -15,6 +16,9 @@ function init(args)
   end
   if args[2] == "fragment" then
     wrk.headers["HX-Request"] = "true"
+  end
+  if args[3] == "reload" then
+    wrk.headers["Cache-Control"] = "no-cache"
   end
 end
 
