@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -133,6 +134,11 @@ def live_server(database_url: str, instance_path, workers: int = 4, extra_env: d
         server.stop()
 
 
+def _attribute(tag: str, name: str) -> str:
+    match = re.search(rf'\b{name}="([^"]*)"', tag)
+    return html_unescape(match.group(1)) if match else ""
+
+
 @dataclass
 class Browser:
     """One client with its own cookies, over plain ``http.client`` (no redirect following)."""
@@ -170,6 +176,18 @@ class Browser:
                 "Origin": self.base_url, "Sec-Fetch-Site": "same-origin"}
         sent.update(headers or {})
         return self.request("POST", path, body=urlencode(form).encode(), headers=sent, **kw)
+
+    def hidden_fields(self, path: str, action: str) -> dict[str, str]:
+        """Open a page and read the hidden inputs of the form posting to ``action`` (a suffix),
+        as a browser would send them: the CSRF token, the fill-time stamp, and the like."""
+        status, _headers, html = self.get(path)
+        assert status == 200, f"GET {path} gave {status}"
+        for attributes, body in re.findall(r"<form([^>]*)>(.*?)</form>", html, re.S):
+            target = re.search(r'action="([^"]*)"', attributes)
+            if target and target.group(1).split("?")[0].endswith(action):
+                hidden = [t for t in re.findall(r"<input[^>]*>", body) if 'type="hidden"' in t]
+                return {_attribute(t, "name"): _attribute(t, "value") for t in hidden}
+        raise AssertionError(f"no form posting to {action} on {path}")
 
     def form_token(self, path: str) -> str:
         """Open a page as a browser would and read the CSRF token its form carries."""

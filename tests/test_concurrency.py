@@ -88,10 +88,11 @@ def parallel(fn, items, workers: int | None = None) -> list:
         return [future.result(timeout=JOIN_TIMEOUT) for future in futures]
 
 
-def sign_form(token: str, email: str, name: str = "Reporters United", country: str = "FR") -> dict:
-    return {"csrf_token": token, "kind": "organisation", "name": name, "signer_name": "Ana Pérez",
-            "role": "Director", "country": country, "email": email, "visibility": "full",
-            "authorised": "y"}
+def sign_form(hidden: dict, email: str, name: str = "Reporters United", country: str = "FR") -> dict:
+    """The sign form as a browser sends it: its hidden fields, and what the signer typed."""
+    return hidden | {"kind": "organisation", "name": name, "signer_name": "Ana Pérez",
+                     "role": "Director", "country": country, "email": email, "visibility": "full",
+                     "authorised": "y", "comment": ""}
 
 
 def variants(local: str, n: int) -> list[str]:
@@ -110,7 +111,7 @@ def test_concurrent_duplicate_signs_leave_one_row(stack):
     slug = "duplicates"
     sid = make_statement(stack, slug)
     browsers = [Browser(stack.server.url) for _ in range(64)]
-    form_tokens = parallel(lambda b: b.form_token(f"/en/s/{slug}"), browsers, workers=16)
+    forms = parallel(lambda b: b.hidden_fields(f"/en/s/{slug}", "/sign"), browsers, workers=16)
     resends = stack.app.config["CONFIRMATION_RESENDS"]
     for round_ in range(3):
         local = f"janedoe{round_}"
@@ -120,7 +121,7 @@ def test_concurrent_duplicate_signs_leave_one_row(stack):
 
         def submit(i, emails=emails, barrier=barrier):
             barrier.wait()
-            return browsers[i].post(f"/en/s/{slug}/sign", sign_form(form_tokens[i], emails[i]))
+            return browsers[i].post(f"/en/s/{slug}/sign", sign_form(forms[i], emails[i]))
 
         answers = parallel(submit, range(len(browsers)))
         assert [status for status, _h, _b in answers if status >= 500] == []
@@ -179,12 +180,12 @@ def test_multi_worker_load_loses_no_signature(stack):
 
     def client(t):
         browser = Browser(stack.server.url)
-        token = browser.form_token(f"/en/s/{slug}")
+        hidden = browser.hidden_fields(f"/en/s/{slug}", "/sign")
         results = []
         for i in range(per_thread):
             email = f"group{t}-{i}@load{t}.example.org"
             status, _h, _b = browser.post(f"/en/s/{slug}/sign", sign_form(
-                token, email, name=f"Group {t}-{i}", country=countries[(t + i) % len(countries)]))
+                hidden, email, name=f"Group {t}-{i}", country=countries[(t + i) % len(countries)]))
             results.append((email, status))
         return results
 
