@@ -220,6 +220,7 @@ def test_coordinator_journey(open_page, server, coordinator, js):
         expect(row.locator("td").nth(1)).to_have_text("missing")
         row.get_by_role("link", name=f"Write ({lang})").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page.get_by_role("heading", level=1).locator(f"span[lang={lang}]")).to_have_text(heading[8:])
         expect(page.locator("#body_md")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
         write_text(page, js, title, body, strong)
         expect(page.locator("#preview > div")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
