@@ -2,9 +2,9 @@
 
 Log in; create a statement; write the English text and a French and an Arabic translation,
 preview and publish them; open collecting, share the private link and sign through it in another
-context; publish; moderate (one inline, the rest in bulk); export CSV; close. Every step checks what
-a person sees. The browser's console, failed requests and any request leaving the origin are
-collected and must stay empty.
+context; publish; moderate (one inline, the rest in bulk); export CSV; close; log out. Every step
+checks what a person sees. The browser's console, failed requests and any request leaving the
+origin are collected and must stay empty.
 """
 
 from __future__ import annotations
@@ -368,6 +368,13 @@ def test_coordinator_journey(open_page, server, coordinator, js):
     mine = {action for who, action in seen if who.startswith(("Jo Journey", EMAIL))}
     assert {"statement_created", "translation_saved", "translation_published", "opened", "published",
             "approved", "exported_full", "closed"} <= mine, seen
+
+    # Log out: the workspace asks for the password again.
+    page.get_by_role("button", name="Log out").click()
+    see(page, "You are logged out.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to the workspace")
+    page.goto(overview)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to the workspace")
 
     assert not problems, "\n".join(problems)
     foreign = [url for url in page.requests + reader.requests if not server.own(url)]
