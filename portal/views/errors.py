@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
-from ..fragments import wants_fragment
+from ..fragments import reswap, wants_fragment
 from .api import error_response, is_api_request
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,23 @@ def _page(code: int, message: str | None = None):
     return render_template(template, code=code, message=text), code
 
 
+SECRET_FIELDS = ("csrf_token", "password", "password_confirm", "new_password", "current_password")
+
+
+def _resubmit():
+    """An expired form elsewhere: give back what was sent, with a fresh token, to send again."""
+    kept = [(name, value) for name, value in request.form.items(multi=True)
+            if name not in SECRET_FIELDS and not name.startswith("password")]
+    body = render_template("errors/_expired.html" if wants_fragment() else "errors/expired.html",
+                           action=request.path, kept=kept)
+    response = make_response(body, 400)
+    if wants_fragment():
+        # The form that was swapped may be small (a row's button); show the whole notice instead.
+        response.headers["HX-Retarget"] = "#main"
+        reswap(response, "innerHTML")
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
@@ -44,7 +61,7 @@ def init_app(app: Flask) -> None:
             from .statements import resubmit_after_csrf
 
             return resubmit_after_csrf()
-        return _page(400, _("This form has expired. Go back, reload the page and send it again."))
+        return _resubmit()
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
