@@ -21,6 +21,7 @@ from .models import (
     Signature,
     SignatureState,
     Statement,
+    StatementState,
     Visibility,
     new_uid,
     utcnow,
@@ -202,7 +203,11 @@ def _move(session, signature: Signature, before: tuple[str, ...], after: str, **
 
 def _confirm(session, signature: Signature) -> Outcome:
     statement = signature.statement
-    after = SignatureState.validated if statement.moderation == "post" else SignatureState.confirmed
+    # Once signing has closed, a late confirmation waits for a coordinator even under
+    # post-moderation: the final count changes only by a person's decision.
+    counts_at_once = statement.moderation == "post" and statement.state in (
+        StatementState.collecting, StatementState.published)
+    after = SignatureState.validated if counts_at_once else SignatureState.confirmed
     before = _move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
     if before:
         _event(session, signature, "confirmed", before, after, actor="signer")
@@ -257,8 +262,8 @@ def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
     after = SignatureState.validated if approve else SignatureState.rejected
     with write() as session:
         signature = session.get(Signature, signature_id)
-        if signature is None:
-            return False
+        if signature is None or signature.statement.state == StatementState.archived:
+            return False  # an archived statement's list and count are final
         allowed = (SignatureState.confirmed,) if approve else (
             SignatureState.confirmed, SignatureState.validated)
         before = _move(session, signature, allowed, after, moderated_at=utcnow())
