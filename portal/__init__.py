@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from . import caching, database, filters, fragments, headers, i18n
+    from . import caching, database, filters, fragments, guards, headers, i18n
     from .extensions import babel, compress, csrf, db, limiter, migrate
     from .mail import worker
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
+    guards.init_app(app)
 
     from . import cli
 

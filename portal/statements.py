@@ -106,9 +106,13 @@ def _decode(cursor: str) -> tuple[str, int] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         key, _, ident = raw.rpartition(":")
-        return key, int(ident)
+        number = int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+    # A forged cursor must not reach the database: keys are hex, ids fit a BIGINT.
+    if not 0 < number < 2**63 or len(key) > 1000 or not all(c in "0123456789abcdef" for c in key):
+        return None
+    return key, number
 
 
 def signatories(statement: Statement, q: str = "", country: str = "",
