@@ -102,6 +102,13 @@ def test_public_pages_have_no_axe_violations(open_page, links, lang):
         check(page, path.format(**links[lang]))
     for path in LOGGED_OUT.values():
         check(page, path.format(**links[lang]))
+    # An expired form comes back filled in, on a page of its own.
+    page.goto(PUBLIC["signatures.withdraw"].format(**links[lang]))
+    page.locator("main form input[name=csrf_token]").evaluate("input => { input.value = 'expired' }")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#expired")).to_be_visible()
+    results = axe.run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"expired form\n{results.generate_report()}"
     assert len(page.requests) >= len(PUBLIC) + len(LOGGED_OUT)
 
 
