@@ -98,9 +98,12 @@ def table(result: dict) -> str:
     ceiling, insert = result["references"]["ceiling"], result["references"]["insert"]
     classes = result["worker_classes"]
     lines = [
-        f"Worker class: {classes['chosen']} (statement page, SQLite 100: "
-        + ", ".join(f"{k} {v['rps']} req/s" for k, v in classes["measured"].items())
-        + ")",
+        f"Worker class: {classes['chosen']} (statement page rendered, SQLite 100: "
+        + ", ".join(
+            f"{k} {v['rps']} req/s, peak RSS {v.get('peak_rss_mb', '?')} MB"
+            for k, v in classes["measured"].items()
+        )
+        + "; the faster among those within 120 MB)",
         f"Ceiling (hello world): {ceiling['rps']} req/s, p50 {ceiling['p50_ms']} ms; "
         f"insert reference (SQLite, WAL, synchronous=FULL): {insert['rps']} inserts/s, "
         f"p50 {insert['p50_ms']} ms",
