@@ -72,6 +72,17 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Made outside the models: the search index (portal/search.py, installed by migration 0002)
+# and the rate-limit counters (portal/ratelimits.py, created on first use).
+UNMODELLED = ("signatures_fts", "rate_limit_counters", "ix_signatures_prefix",
+              "ix_signatures_search_trgm")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave objects that are not in the models out of autogenerate."""
+    return not (name or "").startswith(UNMODELLED)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -91,6 +102,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -223,3 +223,52 @@ def test_sqlite_connections_are_tuned(tmp_path):
     assert pragma["synchronous"] == 2  # FULL
     assert pragma["foreign_keys"] == 1
     assert pragma["busy_timeout"] >= 5000
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """Another brand-new empty database, for a test that walks the revisions itself."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'walk.sqlite3'}"
+        return
+    request.getfixturevalue("pg_url")
+    name = f"portal_walk_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrade_from_0001_keeps_every_row_and_indexes_them(fresh_url, tmp_path_factory):
+    """A database with signatures at revision 0001 upgrades without losing or orphaning any."""
+    empty_url = fresh_url
+    instance = tmp_path_factory.mktemp("instance-0001")
+    flask_db(empty_url, instance, "upgrade", "0001")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO statements (id, slug, original_lang, state, allow_organisations, "
+                "allow_individuals, moderation, require_confirmation, paused, private_key, created_at, "
+                "count_total, count_organisations, count_individuals, count_countries, version) "
+                "VALUES (1, 'kept', 'en', 'published', TRUE, FALSE, 'pre', TRUE, FALSE, 'k', "
+                "CURRENT_TIMESTAMP, 1, 1, 0, 1, 1)"))
+            conn.execute(text(
+                "INSERT INTO signatures (uid, statement_id, kind, name, signer_name, role, website, "
+                "org_type, authorised, country, visibility, email, email_canonical, lang, state, launch, "
+                "confirmation_sends, sort_key, search_text, created_at) VALUES ('u1', 1, 'organisation', "
+                "'Kept Press', '', '', '', '', TRUE, 'FR', 'full', 'a@b.org', 'a@b.org', 'en', "
+                "'validated', FALSE, 1, 'aa', 'kept press', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO moderation_events (created_at, actor_label, action, statement_id, "
+                              "detail) VALUES (CURRENT_TIMESTAMP, 'system', 'published', 1, '')"))
+        flask_db(empty_url, instance, "upgrade")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM signatures")).scalars().all() == ["Kept Press"]
+            assert conn.execute(text("SELECT deadline_tz FROM statements")).scalar_one() == "UTC"
+            assert conn.execute(text("SELECT before_text FROM moderation_events")).scalar_one() == ""
+            condition = search.condition("ept pr", conn.dialect.name)
+            from portal.models import Signature
+            assert conn.execute(select(Signature.name).where(condition)).scalars().all() == ["Kept Press"]
+    finally:
+        engine.dispose()
