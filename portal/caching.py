@@ -113,8 +113,8 @@ class MicroCache:
     A read storm is thousands of readers asking for the same page. Inside the time to live a
     repeat is answered from memory without Flask or the database, a matching ``If-None-Match``
     with a 304; while one thread refreshes an expired entry, the others are served the
-    previous copy. A reload (``Cache-Control: no-cache``) goes to the app and refreshes the
-    entry. Only responses the app marked ``Cache-Control: public`` without a cookie
+    previous copy. A reload (``Cache-Control: no-cache`` or ``max-age=0``) goes to the app and
+    refreshes the entry. Only responses the app marked ``Cache-Control: public`` without a cookie
     are kept, keyed on everything they vary on.
     """
 
@@ -131,8 +131,9 @@ class MicroCache:
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not self.PATHS.match(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
-        reload = ("no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
-                  or environ.get("HTTP_PRAGMA") == "no-cache")
+        # A reload asks caches to check with the origin (RFC 9111 §5.2.1): pass it to the app.
+        asked = environ.get("HTTP_CACHE_CONTROL", "").replace(" ", "")
+        reload = "no-cache" in asked or "max-age=0" in asked or environ.get("HTTP_PRAGMA") == "no-cache"
         key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
                *(environ.get(name, "") for name in self.VARY))
         with self.lock:
