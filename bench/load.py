@@ -133,12 +133,16 @@ class Connection:
 
 
 TOKEN = re.compile(rb'name="csrf_token" value="([^"]+)"')
+STARTED = re.compile(rb'name="started" value="([^"]*)"')
 
 
-def _form(token: str, email: str) -> bytes:
+def _form(page: bytes, token: str, email: str) -> bytes:
+    started = STARTED.search(page)  # the fill-time stamp, sent back as a browser would
     return urllib.parse.urlencode(
         {
             "csrf_token": token,
+            "started": started.group(1).decode() if started else "",
+            "comment": "",  # the honeypot, left empty
             "kind": "organisation",
             "name": f"Bench Signers {email.split('@')[0]}",
             "signer_name": "Ana Pérez",
@@ -172,7 +176,7 @@ async def _signer(base: str, slug: str, run: str, number: int, deadline: float, 
                 status, headers, _b = await connection.request(
                     "POST",
                     f"/en/s/{slug}/sign",
-                    _form(match.group(1).decode(), email),
+                    _form(page, match.group(1).decode(), email),
                     {"Origin": base, "Sec-Fetch-Site": "same-origin"},
                 )
                 stats["post_latency"].append(time.monotonic() - started)

@@ -61,12 +61,18 @@ def targets(result: dict) -> list[dict]:
                 "×",
             )
         )
+        extra = signing["extra"]
+        stored = (
+            extra["rows_in_database"],
+            extra.get("pending", extra["rows_in_database"]),
+            extra.get("outbox_rows", extra["rows_in_database"]),
+        )
         found.append(
             _target(
-                f"acknowledged = rows in database ({where})",
-                signing["extra"]["acknowledged"],
-                signing["extra"]["rows_in_database"],
-                signing["extra"]["acknowledged"] == signing["extra"]["rows_in_database"],
+                f"acknowledged = rows = pending rows = outbox emails ({where})",
+                extra["acknowledged"],
+                "/".join(map(str, stored)),
+                all(v == extra["acknowledged"] for v in stored),
             )
         )
     for backend in sorted({r["backend"] for r in runs}):
@@ -123,7 +129,8 @@ def table(result: dict) -> str:
             label = name
             if name == SIGNING:
                 label = (
-                    f"signing (ack {s['extra']['acknowledged']}, rows {s['extra']['rows_in_database']},"
+                    f"signing (ack {s['extra']['acknowledged']}, rows {s['extra']['rows_in_database']}, "
+                    f"pending {s['extra'].get('pending', '?')}, outbox {s['extra'].get('outbox_rows', '?')},"
                     f" flow p50 {s['extra']['flow_p50_ms']} ms)"
                 )
             lines.append(

@@ -79,16 +79,31 @@ def make_seeded_app(url: str, instance: Path):
         del os.environ["PORTAL_INSTANCE_PATH"]
 
 
-def count_rows(app, run: str) -> int:
+def count_rows(app, run: str) -> dict[str, int]:
+    """The run's signatures in the database by state, and their confirmation emails in the outbox."""
     from sqlalchemy import func, select
 
     from portal.extensions import db
-    from portal.models import Signature
+    from portal.models import OutboxMail, Signature
 
+    pattern = f"sign-{run}-%"
     with app.app_context():
-        return db.session.scalar(
-            select(func.count()).select_from(Signature).where(Signature.email_canonical.like(f"sign-{run}-%"))
+        states = dict(
+            db.session.execute(
+                select(Signature.state, func.count())
+                .where(Signature.email_canonical.like(pattern))
+                .group_by(Signature.state)
+            ).all()
         )
+        outbox = db.session.scalar(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.to_addr.like(pattern))
+        )
+    return {
+        "rows_in_database": sum(states.values()),
+        "pending": states.get("pending", 0),
+        "fraudulent": states.get("fraudulent", 0),
+        "outbox_rows": outbox,
+    }
 
 
 def etag_of(url: str) -> str:
@@ -173,8 +188,8 @@ def portal_run(
 
             db.engine.dispose()
         signing = found["signing"]
-        signing.extra["rows_in_database"] = rows
-        log(f"{backend} {n:,}: done; signing acknowledged {signing.extra['acknowledged']}, rows {rows}")
+        signing.extra.update(rows)
+        log(f"{backend} {n:,}: done; signing acknowledged {signing.extra['acknowledged']}, {rows}")
         return {
             "backend": backend,
             "n": n,
