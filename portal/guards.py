@@ -13,7 +13,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
         # No field, slug, token or query of ours may hold a NUL; PostgreSQL text cannot.
-        if "\x00" in request.path or _has_nul(request.args.values()):
+        if "\x00" in request.path:
+            abort(404)  # no slug or token holds one: there is nothing at this address
+        if _has_nul(request.args.values()):
             abort(400)
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
