@@ -126,9 +126,8 @@ def seed(app) -> int:
 
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_xss_corpus_runs_nothing_in_the_browser(tmp_path, chromium_path):
-    from playwright.sync_api import sync_playwright
-
+def test_xss_corpus_runs_nothing_in_the_browser(tmp_path, chromium_path, browser_type):
+    # pytest-playwright's own Playwright: a second sync_playwright() in the same session fails.
     assert len(PAYLOADS) >= 100 and sum("hx-" in p for p in PAYLOADS) >= 14
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
     app = make_app(url, tmp_path / "local", SECRET_KEY=SECRET_KEY)
@@ -137,8 +136,8 @@ def test_xss_corpus_runs_nothing_in_the_browser(tmp_path, chromium_path):
     sid = seed(app)
     ran: list[str] = []
     with live_server(url, tmp_path / "instance", workers=1,
-                     extra_env={"PORTAL_SIGNATORIES_PER_PAGE": "500"}) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=[
+                     extra_env={"PORTAL_SIGNATORIES_PER_PAGE": "500"}) as server:
+        browser = browser_type.launch(executable_path=chromium_path, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         page = browser.new_page()
