@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 
 from .config import RTL_LANGUAGES
 
@@ -21,6 +21,15 @@ def known(lang: str) -> bool:
     except (UnknownLocaleError, ValueError):
         return False
     return True
+
+
+def pull_lang(endpoint, values) -> None:
+    """A URL value preprocessor: take an optional ``<lang>`` into ``g.lang``; 404 if unknown."""
+    if values and "lang" in values:
+        lang = values.pop("lang")
+        if not known(lang):
+            abort(404)
+        g.lang = lang
 
 
 def ui_language(lang: str) -> str:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import abort
 from sqlalchemy import select
 
 from . import statements as service
@@ -43,6 +44,14 @@ def find(slug: str) -> Statement | None:
         return None
     statement = service.find_public(slug)
     return statement if statement is not None and statement.published_translations() else None
+
+
+def find_or_404(slug: str) -> Statement:
+    """:func:`find`, or a 404 for the reader (the API turns it into its JSON error)."""
+    statement = find(slug)
+    if statement is None:
+        abort(404)
+    return statement
 
 
 def listed(state: str = StatementState.published) -> list[Statement]:

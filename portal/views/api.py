@@ -70,13 +70,6 @@ def _json(payload: dict, max_age: int = 30) -> Response:
     return response.make_conditional(request)
 
 
-def _statement(slug: str) -> Statement:
-    statement = public.find(slug)
-    if statement is None:
-        abort(404)
-    return statement
-
-
 def _links(statement: Statement) -> dict:
     return {"self": url_for("api.statement", slug=statement.slug, _external=True),
             "signatories": url_for("api.signatories", slug=statement.slug, _external=True),
@@ -96,7 +89,7 @@ def statements():
 @bp.get("/statements/<slug>")
 def statement(slug: str):
     """One statement: its published translations, counts, state and deadline."""
-    found = _statement(slug)
+    found = public.find_or_404(slug)
     data = public.detail(found) | {"links": _links(found)}
     for tr in data["translations"]:
         tr["url"] = url_for("statements.show", lang=tr["lang"], slug=found.slug, _external=True)
@@ -126,7 +119,7 @@ def _filters() -> dict:
 @bp.get("/statements/<slug>/signatories")
 def signatories(slug: str):
     """A page of listed signatories, public fields only, by each one's chosen visibility."""
-    found = _statement(slug)
+    found = public.find_or_404(slug)
     limit, filters = _limit(), _filters()
     page = service.signatories(found, limit=limit, **filters)
     following = None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import markdown, public
 from ..filters import language_name
-from ..i18n import known
+from ..i18n import pull_lang
 from ..models import Statement, as_utc, utcnow
 
 bp = Blueprint("feeds", __name__)
@@ -20,11 +20,7 @@ FEED_LENGTH = 50
 
 @bp.url_value_preprocessor
 def _pull_lang(endpoint, values):
-    if values and "lang" in values:
-        lang = values.pop("lang")
-        if not known(lang):
-            abort(404)
-        g.lang = lang
+    pull_lang(endpoint, values)
     g.public = True
 
 
@@ -47,13 +43,6 @@ def _cacheable(body: str, mimetype: str, max_age: int = 300) -> Response:
     response.cache_control.max_age = max_age
     response.add_etag()
     return response.make_conditional(request)
-
-
-def _statement(slug: str) -> Statement:
-    statement = public.find(slug)
-    if statement is None:
-        abort(404)
-    return statement
 
 
 def _page(statement: Statement, lang: str) -> str:
@@ -100,7 +89,7 @@ def _update_entry(statement: Statement, update: public.Update) -> Entry:
 @bp.get("/<lang>/s/<slug>/feed.atom")
 def statement(slug: str):
     """One statement's updates: its publication, each new translation and its closing."""
-    found = _statement(slug)
+    found = public.find_or_404(slug)
     tr, _fallback = public.text_for(found, g.lang)
     entries = [_update_entry(found, update) for update in public.updates(found)]
     body = render_template(

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from .. import public
 from .. import statements as service
 from ..headers import CSP
-from ..i18n import known, ui_language
+from ..i18n import known, pull_lang, ui_language
 from ..models import Statement, utcnow
 
 bp = Blueprint("outlets", __name__)
@@ -22,20 +22,9 @@ EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 @bp.url_value_preprocessor
 def _pull_lang(endpoint, values):
-    if values and "lang" in values:
-        lang = values.pop("lang")
-        if not known(lang):
-            abort(404)
-        g.lang = lang
+    pull_lang(endpoint, values)
     g.public = True
 
-
-def _public(slug: str) -> Statement:
-    """Published, closed or archived: what other sites may show."""
-    statement = public.find(slug)
-    if statement is None:
-        abort(404)
-    return statement
 
 
 def _keyed(slug: str) -> Statement:
@@ -62,7 +51,7 @@ def _cache(response: Response, statement: Statement, max_age: int = 60) -> Respo
 @bp.get("/<lang>/s/<slug>/embed")
 def embed(slug: str):
     """A small page for other sites' iframes: the title, the live count and a way to sign."""
-    statement = _public(slug)
+    statement = public.find_or_404(slug)
     tr, _fallback = public.text_for(statement, g.lang)
     response = make_response(render_template("outlets/embed.html", statement=statement, tr=tr, key=None))
     response.headers["Content-Security-Policy"] = EMBED_CSP
@@ -72,7 +61,7 @@ def embed(slug: str):
 @bp.get("/s/<slug>/badge.svg")
 def badge(slug: str):
     """The count as an SVG image, in ``?lang=`` or the statement's original language."""
-    statement = _public(slug)
+    statement = public.find_or_404(slug)
     wanted = request.args.get("lang", "")
     g.lang = ui_language(wanted if known(wanted) else statement.original_lang)
     text = ngettext("%(num)s signatory", "%(num)s signatories", statement.count_total)
