@@ -216,17 +216,21 @@ def _confirm(session, signature: Signature) -> Outcome:
     return Outcome.awaiting_moderation
 
 
+def _by_token(session, purpose: str, token: str) -> Signature | None:
+    uid = tokens.read(purpose, token)
+    if uid is None:
+        return None
+    return session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+
+
 def confirm(token: str) -> Outcome:
     """Confirm the email of a signature; any number of repeats count once.
 
     :returns: what the signer should be told. A shadow-rejected signature is told the
         same as a real one and stays uncounted.
     """
-    uid = tokens.read("confirm", token)
-    if uid is None:
-        return Outcome.invalid
     with write() as session:
-        signature = session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+        signature = _by_token(session, "confirm", token)
         if signature is None:
             return Outcome.invalid
         if signature.state in (SignatureState.withdrawn, SignatureState.rejected,
@@ -239,11 +243,8 @@ def confirm(token: str) -> Outcome:
 
 def withdraw(token: str) -> Outcome:
     """Withdraw a signature; it stops counting and showing at once."""
-    uid = tokens.read("withdraw", token)
-    if uid is None:
-        return Outcome.invalid
     with write() as session:
-        signature = session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+        signature = _by_token(session, "withdraw", token)
         if signature is None:
             return Outcome.invalid
         live = (SignatureState.validated, SignatureState.confirmed, SignatureState.pending)
