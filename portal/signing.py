@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Insert, select, update
 
 from . import abuse, site, tokens
 from .counts import _upsert, tally
 from .database import write
+from .extensions import db
 from .i18n import ui_language
 from .mail import queue, worker
 from .models import (
     Kind,
     ModerationEvent,
+    OutboxMail,
     Signature,
     SignatureState,
     Statement,
@@ -85,7 +88,27 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
     return statement
 
 
-def _send_confirmation(session, signature: Signature, statement: Statement) -> None:
+# Built once: plain Core statements, executed with a row of parameters each time.
+_INSERT_EVENT = ModerationEvent.__table__.insert()
+_INSERT_MAIL = OutboxMail.__table__.insert()
+_insert_signatures: dict[str, Insert] = {}
+
+
+def _insert_signature(session) -> Insert:
+    """INSERT … ON CONFLICT (statement, email) DO NOTHING RETURNING id, for the session's database."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _insert_signatures:
+        table = Signature.__table__
+        _insert_signatures[dialect] = (
+            _upsert(session)(table)
+            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical"])
+            .returning(table.c.id))
+    return _insert_signatures[dialect]
+
+
+def _confirmation(signature, statement: Statement) -> tuple[str, str]:
+    """The confirmation email's subject and body for ``signature`` (anything with ``uid``,
+    ``lang`` and ``name``: a stored row, or the values about to be inserted)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     with force_locale(ui_language(signature.lang)):  # fr-CA reads French, pt-BR English
         tr = statement.translation(signature.lang) or statement.translation(statement.original_lang)
@@ -97,48 +120,58 @@ def _send_confirmation(session, signature: Signature, statement: Statement) -> N
         }
         subject = _("Please confirm your signature: %(title)s", title=context["title"])
         body = render_template("mail/confirm.txt", **context)
-    queue(session, signature.email, subject, body)
+    return subject, body
+
+
+def _send_confirmation(session, signature: Signature, statement: Statement) -> None:
+    queue(session, signature.email, *_confirmation(signature, statement))
 
 
 def sign(req: SignRequest) -> None:
     """Take a signature, or quietly resend the confirmation for one already taken.
 
     The caller answers the same way in both cases, so nothing reveals who signed.
+    Everything that needs no lock (keys, hashes, tokens, the rendered email) is done before
+    the write transaction, which then holds SQLite's write lock for three plain INSERTs.
 
     :raises SigningError: the statement is closed or paused, or a field is invalid.
     """
     canonical = canonical_email(req.email)
     # Shadow rejection: stored as fraudulent, never mailed, answered like any other.
     verdict = abuse.screen(abuse.Submission(req.statement_id, canonical, req.ip, req.honeypot, req.started))
+    values = dict(
+        uid=new_uid(),
+        statement_id=req.statement_id, kind=req.kind, name=req.name.strip(),
+        signer_name=req.signer_name.strip(), role=req.role.strip(),
+        website=req.website.strip(), org_type=req.org_type, authorised=req.authorised,
+        country=req.country, visibility=req.visibility, email=req.email.strip(),
+        email_canonical=canonical, lang=req.lang,
+        state=SignatureState.fraudulent if verdict else SignatureState.pending,
+        ip_hash=tokens.ip_hash(req.ip),
+        confirmation_sends=1, sort_key=listing_key(req.name, req.visibility, req.country),
+        search_text=fold(req.name),
+    )
+    # A short read outside the lock: fail early, and render the email for the new row.
+    ahead = _check(req, db.session.get(Statement, req.statement_id))
+    mail = None if verdict or not ahead.require_confirmation else _confirmation(
+        SimpleNamespace(**values), ahead)
     with write() as session:
-        statement = _check(req, session.get(Statement, req.statement_id))
-        insert = _upsert(session)
-        values = dict(
-            uid=new_uid(),
-            statement_id=statement.id, kind=req.kind, name=req.name.strip(),
-            signer_name=req.signer_name.strip(), role=req.role.strip(),
-            website=req.website.strip(), org_type=req.org_type, authorised=req.authorised,
-            country=req.country, visibility=req.visibility, email=req.email.strip(),
-            email_canonical=canonical, lang=req.lang,
-            state=SignatureState.fraudulent if verdict else SignatureState.pending,
-            launch=statement.state == "collecting", ip_hash=tokens.ip_hash(req.ip),
-            confirmation_sends=1, sort_key=listing_key(req.name, req.visibility, req.country),
-            search_text=fold(req.name), created_at=utcnow(),
-        )
-        new_id = session.execute(
-            insert(Signature).values(**values)
-            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical"])
-            .returning(Signature.id)
-        ).scalar_one_or_none()
+        # Checked again: the statement may have closed or paused since the read.
+        statement = _check(req, session.get(Statement, req.statement_id, populate_existing=True))
+        new_id = session.execute(_insert_signature(session), dict(
+            values, launch=statement.state == "collecting", created_at=utcnow())).scalar_one_or_none()
         if new_id is not None:
-            signature = session.get(Signature, new_id)
-            _event(session, signature, "signed", None, signature.state, actor="signer", detail=verdict or "")
+            session.execute(_INSERT_EVENT, dict(
+                statement_id=statement.id, signature_id=new_id, action="signed", from_state=None,
+                to_state=values["state"], actor_label="signer", actor_id=None, detail=verdict or ""))
             if verdict:
                 pass
             elif statement.require_confirmation:
-                _send_confirmation(session, signature, statement)
+                subject, body = mail or _confirmation(SimpleNamespace(**values), statement)
+                session.execute(_INSERT_MAIL, dict(
+                    to_addr=values["email"], subject=subject, body=body))
             else:
-                _confirm(session, signature)
+                _confirm(session, session.get(Signature, new_id))
         elif verdict:
             pass
         else:
