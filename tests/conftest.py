@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import socket
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
@@ -78,18 +79,26 @@ def make_app(database_url: str, instance_path, **overrides):
         del os.environ["PORTAL_INSTANCE_PATH"]
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path / "instance")
+@contextmanager
+def fresh_schema(app, database_url: str):
+    """The schema on a clean database for this app, dropped again (PostgreSQL) afterwards."""
     with app.app_context():
         db.drop_all()
         db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if database_url.startswith("postgresql"):
-            db.drop_all()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            if database_url.startswith("postgresql"):
+                db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with fresh_schema(make_app(database_url, tmp_path / "instance"), database_url) as app:
+        yield app
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from conftest import csrf_token, make_app, outbox_bodies
+from conftest import csrf_token, fresh_schema, make_app, outbox_bodies
 from sqlalchemy import select
 
 from portal import abuse, tokens
@@ -35,16 +35,10 @@ def app(database_url, tmp_path):
     app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True, MIN_FILL_SECONDS=2,
                    SIGN_RATE_LIMIT="3/minute", SIGN_STATEMENT_RATE_LIMIT="1000/minute",
                    LINK_RATE_LIMIT="1000/minute")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        app.extensions["portal.ratelimits"].storage.reset()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if database_url.startswith("postgresql"):
-            db.drop_all()
-        db.engine.dispose()
+    with fresh_schema(app, database_url):
+        with app.app_context():
+            app.extensions["portal.ratelimits"].storage.reset()
+        yield app
 
 
 def form_data(client, email: str, **overrides) -> dict:

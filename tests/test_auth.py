@@ -6,7 +6,7 @@ import re
 
 import pytest
 from argon2 import PasswordHasher
-from conftest import make_app, outbox_bodies
+from conftest import fresh_schema, make_app, outbox_bodies
 from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, make_people, token_in
 from sqlalchemy import select
 
@@ -125,18 +125,11 @@ def test_hash_is_upgraded_when_parameters_change(app, client, auth):
 def limited(database_url, tmp_path):
     app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True,
                    LOGIN_RATE_LIMIT="3/minute", **FAST_ARGON2)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    make_people(app)
-    with app.app_context():
-        limiter.reset()  # the in-memory store outlives one app in this process
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if database_url.startswith("postgresql"):
-            db.drop_all()
-        db.engine.dispose()
+    with fresh_schema(app, database_url):
+        make_people(app)
+        with app.app_context():
+            limiter.reset()  # the in-memory store outlives one app in this process
+        yield app
 
 
 def test_login_is_throttled_per_ip_before_hashing(limited, monkeypatch):

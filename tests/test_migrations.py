@@ -29,19 +29,24 @@ RAW_INDEXES = set(re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", RAW_DDL))
 RAW_TABLES = set(re.findall(r"CREATE VIRTUAL TABLE IF NOT EXISTS (\w+)", RAW_DDL))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path_factory):
-    """A brand-new empty database of each kind, dropped afterwards."""
+def _empty_database(request, folder, prefix: str):
+    """A brand-new empty database of the requested kind, dropped afterwards."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('migrate') / 'fresh.sqlite3'}"
+        yield f"sqlite:///{folder / 'fresh.sqlite3'}"
         return
     request.getfixturevalue("pg_url")  # fails under CI, skips elsewhere, if PostgreSQL is away
-    name = f"portal_migrate_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path_factory):
+    """An empty database of each kind, shared by this module's read-only tests."""
+    yield from _empty_database(request, tmp_path_factory.mktemp("migrate"), "portal_migrate")
 
 
 def flask_db(url: str, instance, *args: str) -> subprocess.CompletedProcess:
@@ -227,17 +232,8 @@ def test_sqlite_connections_are_tuned(tmp_path):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_url(request, tmp_path):
-    """Another brand-new empty database, for a test that walks the revisions itself."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'walk.sqlite3'}"
-        return
-    request.getfixturevalue("pg_url")
-    name = f"portal_walk_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """Another empty database, for a test that walks the revisions itself."""
+    yield from _empty_database(request, tmp_path, "portal_walk")
 
 
 def test_upgrade_from_0001_keeps_every_row_and_indexes_them(fresh_url, tmp_path_factory):
