@@ -164,17 +164,13 @@ def sign(req: SignRequest) -> None:
             session.execute(_INSERT_EVENT, dict(
                 statement_id=statement.id, signature_id=new_id, action="signed", from_state=None,
                 to_state=values["state"], actor_label="signer", actor_id=None, detail=verdict or ""))
-            if verdict:
-                pass
-            elif statement.require_confirmation:
+            if not verdict and statement.require_confirmation:
                 subject, body = mail or _confirmation(SimpleNamespace(**values), statement)
                 session.execute(_INSERT_MAIL, dict(
                     to_addr=values["email"], subject=subject, body=body))
-            else:
+            elif not verdict:
                 _confirm(session, session.get(Signature, new_id))
-        elif verdict:
-            pass
-        else:
+        elif not verdict:
             # A conditional increment, so concurrent resubmissions cannot exceed the bound.
             limit = current_app.config["CONFIRMATION_RESENDS"]
             resend = session.execute(
