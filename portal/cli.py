@@ -105,10 +105,9 @@ def coordinators_create(email: str, name: str, admin: bool, password: str) -> No
 @statements_cli.command("tick")
 def statements_tick() -> None:
     """Apply due scheduled publications and deadlines."""
-    from .statements import refresh
+    from .statements import apply_due
 
-    for statement in db.session.scalars(select(Statement)).all():
-        refresh(statement)
+    apply_due()
     click.echo("ok")
 
 

@@ -21,8 +21,7 @@ from .models import (
     new_uid,
     utcnow,
 )
-from .signing import listing_key
-from .text import canonical_email, country_codes, fold
+from .text import canonical_email, country_codes, fold, listing_key
 
 FREE_PRESS = {
     "en": ("Release Marta Ilieva now",

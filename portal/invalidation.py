@@ -20,7 +20,7 @@ from .database import write
 from .extensions import db
 from .models import Signature, SignatureState, utcnow
 from .signing import _move
-from .text import fold
+from .text import escape_like, fold
 
 LIVE = (SignatureState.validated, SignatureState.confirmed, SignatureState.pending)
 
@@ -90,10 +90,6 @@ class Criteria:
         return " ".join(parts)
 
 
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _query(c: Criteria) -> Select:
     if not (c.domain or c.ip_hash or c.name.strip(" *") or c.since or c.until):
         raise CriteriaError(_("Give at least one criterion: a domain, an IP hash, a name or a time window."))
@@ -104,7 +100,7 @@ def _query(c: Criteria) -> Select:
         query = query.where(Signature.statement_id == c.statement_id)
     if c.domain:
         domain = c.domain.strip().lower().removeprefix("@")
-        base = _like(domain.removeprefix("*."))
+        base = escape_like(domain.removeprefix("*."))
         match = Signature.email_canonical.like("%@" + base, escape="\\")
         if domain.startswith("*."):
             match = or_(match, Signature.email_canonical.like("%@%." + base, escape="\\"))
@@ -112,7 +108,7 @@ def _query(c: Criteria) -> Select:
     if c.ip_hash:
         query = query.where(Signature.ip_hash == c.ip_hash.strip().lower())
     if c.name.strip(" *"):
-        pattern = "%".join(_like(fold(part)) for part in c.name.split("*"))
+        pattern = "%".join(escape_like(fold(part)) for part in c.name.split("*"))
         query = query.where(Signature.search_text.like(f"%{pattern}%", escape="\\"))
     if c.since:
         query = query.where(Signature.created_at >= c.since)

@@ -18,7 +18,7 @@ from . import audit, signing
 from .database import write
 from .extensions import db
 from .models import Signature, SignatureState, Statement
-from .text import fold
+from .text import escape_like, fold, listing_key
 
 BULK_MAX = 50
 STATES = ("confirmed", "pending", "validated", "rejected", "withdrawn", "fraudulent", "invalidated", "all")
@@ -57,8 +57,8 @@ def queue(f: QueueFilter) -> tuple[list[Signature], int | None]:
     if f.country:
         query = query.where(Signature.country == f.country)
     if f.q:
-        needle = fold(f.q)[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        raw = f.q.strip().lower()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = escape_like(fold(f.q)[:100])
+        raw = escape_like(f.q.strip().lower()[:100])
         query = query.where(or_(Signature.search_text.like(f"%{needle}%", escape="\\"),
                                 Signature.email_canonical.like(f"%{raw}%", escape="\\"),
                                 Signature.website.like(f"%{raw}%", escape="\\")))
@@ -153,7 +153,7 @@ def correct(c: Correction, actor: audit.Actor) -> bool:
             return False
         for key, value in after.items():
             setattr(signature, key, value)
-        signature.sort_key = signing.listing_key(name, signature.visibility, signature.country)
+        signature.sort_key = listing_key(name, signature.visibility, signature.country)
         signature.search_text = fold(name)
         if signature.state == SignatureState.validated:
             statement = session.get(Statement, signature.statement_id)

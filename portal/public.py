@@ -59,22 +59,12 @@ def listed(state: str = StatementState.published) -> list[Statement]:
 
     Here and below, a statement without any published translation has nothing to show.
     """
-    if state == StatementState.published:
-        found = service.listed()
-    else:
-        found = db.session.scalars(
-            select(Statement).where(Statement.state == state)
-            .order_by(Statement.published_at.desc(), Statement.id.desc()))
-    return [statement for statement in found if statement.published_translations()]
+    return [statement for statement in service.listed((state,)) if statement.published_translations()]
 
 
 def everything_public() -> list[Statement]:
     """Every public statement, newest first (for feeds and the sitemap)."""
-    service.listed()  # applies due scheduled publications
-    found = db.session.scalars(
-        select(Statement).where(Statement.state.in_(PUBLIC_STATES))
-        .order_by(Statement.published_at.desc(), Statement.id.desc()))
-    return [statement for statement in found if statement.published_translations()]
+    return [statement for statement in service.listed(PUBLIC_STATES) if statement.published_translations()]
 
 
 def valid_cursor(cursor: str) -> bool:

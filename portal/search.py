@@ -17,6 +17,7 @@ from sqlalchemy.sql import ColumnElement
 
 from .extensions import db
 from .models import Signature, Visibility
+from .text import escape_like
 
 MIN_TRIGRAM = 3
 # Up to this many matching names, sorting the matches beats reading the whole list in order.
@@ -71,10 +72,6 @@ def _after_create(_table, connection: Connection, **_kw) -> None:
     install(connection)
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def condition(needle: str, dialect: str) -> ColumnElement[bool]:
     """The WHERE clause for signatories whose folded name contains ``needle`` (already folded)."""
     folded = Signature.search_text
@@ -82,14 +79,14 @@ def condition(needle: str, dialect: str) -> ColumnElement[bool]:
         if dialect == "sqlite":
             # A range, not LIKE: SQLite's LIKE ignores case, so it could not use the index.
             return folded.between(needle, needle + "\U0010ffff")
-        return folded.like(_escape_like(needle) + "%", escape="\\")
+        return folded.like(escape_like(needle) + "%", escape="\\")
     if dialect == "sqlite":
         phrase = '"' + needle.replace('"', '""') + '"'
         return Signature.id.in_(
             text("SELECT rowid FROM signatures_fts WHERE signatures_fts MATCH :phrase")
             .bindparams(phrase=phrase).columns(column("rowid", Integer))
         )
-    return folded.like(f"%{_escape_like(needle)}%", escape="\\")
+    return folded.like(f"%{escape_like(needle)}%", escape="\\")
 
 
 def first_matches(listing: Select, needle: str, n: int) -> list[Signature]:
@@ -117,7 +114,7 @@ def first_matches(listing: Select, needle: str, n: int) -> list[Signature]:
         found = session.execute(select(func.count()).select_from(
             select(Signature.id).where(matched).offset(0).limit(FEW).subquery())).scalar_one()
     if found >= FEW:
-        scan = Signature.search_text.like(f"%{_escape_like(needle)}%", escape="\\")
+        scan = Signature.search_text.like(f"%{escape_like(needle)}%", escape="\\")
         return list(session.scalars(listing.where(public, scan).limit(n)))
     if dialect == "postgresql":
         # OFFSET 0 keeps the planner from folding the lookup into a scan of the list in order.

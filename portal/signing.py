@@ -29,7 +29,7 @@ from .models import (
     new_uid,
     utcnow,
 )
-from .text import canonical_email, country_codes, fold, sort_key
+from .text import canonical_email, country_codes, fold, listing_key
 
 
 class SigningError(Exception):
@@ -184,13 +184,6 @@ def sign(req: SignRequest) -> None:
             if resend is not None:
                 _send_confirmation(session, session.get(Signature, resend), statement)
     worker.notify()
-
-
-def listing_key(name: str, visibility: str, country: str) -> str:
-    """Collation key; country-only signatories sort last, so their place says nothing of the name."""
-    if visibility == Visibility.country:
-        return "ffff" + country.encode().hex()
-    return sort_key(name)
 
 
 def _event(session, signature: Signature, action: str, before, after, actor: str = "system",

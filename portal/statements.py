@@ -7,7 +7,7 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import and_, or_, select, tuple_, update
 
 from . import search
 from .database import write
@@ -37,17 +37,23 @@ def find_public(slug: str, key: str | None = None) -> Statement | None:
     return refresh(statement) if statement.is_public else None
 
 
-def listed() -> list[Statement]:
-    """Published statements, newest first."""
-    due = db.session.scalars(
-        select(Statement).where(Statement.state == StatementState.collecting,
-                                Statement.publish_at.is_not(None), Statement.publish_at <= utcnow())
-    ).all()
+def apply_due() -> None:
+    """Apply every scheduled publication and deadline that has come due."""
+    now = utcnow()
+    open_ = (StatementState.collecting, StatementState.published)
+    due = db.session.scalars(select(Statement).where(or_(
+        and_(Statement.state == StatementState.collecting, Statement.publish_at <= now),
+        and_(Statement.state.in_(open_), Statement.deadline_at <= now)))).all()
     for statement in due:
         refresh(statement)
+
+
+def listed(states: tuple[str, ...] = (StatementState.published,)) -> list[Statement]:
+    """Statements in ``states`` (published by default), newest first, due steps applied."""
+    apply_due()
     return list(db.session.scalars(
         select(Statement)
-        .where(Statement.state == StatementState.published)
+        .where(Statement.state.in_(states))
         .order_by(Statement.published_at.desc(), Statement.id.desc())
     ))
 

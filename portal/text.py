@@ -39,6 +39,18 @@ def sort_key(name: str) -> str:
     return "".join(f"{w:04x}" for w in weights)
 
 
+def listing_key(name: str, visibility: str, country: str) -> str:
+    """Collation key; country-only signatories sort last, so their place says nothing of the name."""
+    if visibility == "country":
+        return "ffff" + country.encode().hex()
+    return sort_key(name)
+
+
+def escape_like(value: str) -> str:
+    """Escape ``%``, ``_`` and the escape character itself, for ``LIKE … ESCAPE '\\'``."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def fold(value: str) -> str:
     """Case- and accent-insensitive form used for search."""
     decomposed = unicodedata.normalize("NFKD", value)

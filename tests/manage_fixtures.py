@@ -14,8 +14,7 @@ import pytest
 from portal.accounts import create_coordinator
 from portal.extensions import db
 from portal.models import Signature, Statement, StatementTranslation, utcnow
-from portal.signing import listing_key
-from portal.text import canonical_email, fold
+from portal.text import canonical_email, fold, listing_key
 
 PASSWORD = "correct horse battery staple"
 # Cheap argon2 parameters: the tests check behaviour, not the cost of the hash.

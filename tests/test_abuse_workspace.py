@@ -22,8 +22,7 @@ from portal.models import (
     statement_coordinators,
     utcnow,
 )
-from portal.signing import listing_key
-from portal.text import fold
+from portal.text import fold, listing_key
 
 PASSWORD = "correct horse battery staple"
 

@@ -20,7 +20,7 @@ from .. import statements as service
 from ..extensions import csrf, db
 from ..forms import SignForm
 from ..fragments import render, wants_fragment
-from ..i18n import known
+from ..i18n import pull_lang
 from ..models import Kind, Statement
 from ..text import countries
 from ..widgets import CountrySelect
@@ -30,10 +30,7 @@ bp = Blueprint("statements", __name__, url_prefix="/<lang>")
 
 @bp.url_value_preprocessor
 def _pull_lang(endpoint, values):
-    lang = values.pop("lang")
-    if not known(lang):
-        abort(404)
-    g.lang = lang
+    pull_lang(endpoint, values)
     g.public = True  # no session, so no cookie: these pages are cached and shared
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, g, make_response, redirect
+from flask import Blueprint, Response, g, make_response, redirect, request
 from flask_babel import format_timedelta
 
 from ... import auth, site
@@ -26,6 +26,11 @@ def _setup(state) -> None:
 def seconds(value: float) -> str:
     """A duration in the largest sensible unit, localised."""
     return format_timedelta(timedelta(seconds=value), threshold=1.5)
+
+
+def form_status() -> int:
+    """422 for a form that came back from a POST unaccepted, 200 for a first display."""
+    return 422 if request.method == "POST" else 200
 
 
 def see_other(url: str) -> Response:

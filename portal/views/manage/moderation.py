@@ -12,7 +12,7 @@ from ...extensions import db
 from ...fragments import render, wants_fragment
 from ...models import Kind, Statement
 from ...text import countries
-from . import bp
+from . import bp, form_status
 from .forms import EditSignatureForm, RejectForm
 
 
@@ -141,7 +141,7 @@ def edit_signature(signature_id: int):
             flash(_("Corrected.") if changed else _("Nothing changed."), "info")
             return redirect(back, code=303)
     return render("manage/edit_signature.html", "manage/_edit_signature.html",
-                  status=422 if request.method == "POST" else 200, form=form, signature=signature, back=back)
+                  status=form_status(), form=form, signature=signature, back=back)
 
 
 @bp.app_template_global("signature_state_label")

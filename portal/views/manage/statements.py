@@ -13,7 +13,7 @@ from ...extensions import db
 from ...filters import language_name
 from ...fragments import render, wants_fragment
 from ...models import Statement, StatementState, as_utc
-from . import bp, see_other
+from . import bp, form_status, see_other
 from .forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 
 
@@ -63,7 +63,7 @@ def new_statement():
             flash(_("The statement is created as a draft."), "info")
             return see_other(url_for(".statement", statement_id=statement.id))
     return render("manage/new_statement.html", "manage/_statement_form.html",
-                  status=422 if request.method == "POST" else 200, form=form, statement=None)
+                  status=form_status(), form=form, statement=None)
 
 
 @bp.get("/statements/<int:statement_id>")
@@ -100,7 +100,7 @@ def edit_statement(statement_id: int):
             flash(_("Saved.") if changed else _("Nothing changed."), "info")
             return see_other(url_for(".statement", statement_id=item.id))
     return render("manage/edit_statement.html", "manage/_statement_form.html",
-                  status=422 if request.method == "POST" else 200, form=form, statement=item)
+                  status=form_status(), form=form, statement=item)
 
 
 @bp.post("/statements/<int:statement_id>/lifecycle")

@@ -11,7 +11,7 @@ from ...extensions import db
 from ...fragments import render, wants_fragment
 from ...i18n import direction, known
 from ...models import Statement
-from . import bp
+from . import bp, form_status
 from .forms import TranslationForm
 
 
@@ -63,7 +63,7 @@ def translation(statement_id: int, lang: str):
             flash(_("Saved."), "info")
             return redirect(url_for(".translation", statement_id=item.id, lang=lang), code=303)
     return render("manage/translation.html", "manage/_translation_form.html",
-                  status=422 if request.method == "POST" else 200, **_context(item, lang, form))
+                  status=form_status(), **_context(item, lang, form))
 
 
 @bp.post("/statements/<int:statement_id>/translations/<lang>/preview")
