@@ -50,3 +50,14 @@ def test_archived_statement_is_final_but_withdrawal_still_works(app, client, mak
     assert "has been withdrawn" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Signature, signature_id).state == "withdrawn"
+
+
+def test_a_passed_deadline_closes_a_statement_on_the_list_page(app, client, make_statement):
+    from datetime import timedelta
+
+    from portal.models import utcnow
+
+    sid = make_statement(deadline_at=utcnow() - timedelta(minutes=1))
+    assert "/s/free-the-reporters" not in client.get("/en/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Statement, sid).state == "closed"
