@@ -10,6 +10,7 @@ moves the stored counts and a half-done transaction would show as drift.
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import signal
@@ -59,7 +60,8 @@ def run_under_fire(url: str, stop: threading.Event, acknowledged: list[str], err
                 "csrf_token": token, "kind": "organisation", "name": f"Organisation {signer}-{n}",
                 "signer_name": "A", "country": "FR", "email": email, "visibility": "full",
                 "authorised": "y"}, timeout=15)
-        except (OSError, AssertionError) as error:  # the worker died under the request: no answer
+        # The worker died under the request: no answer, or half an answer (IncompleteRead).
+        except (OSError, http.client.HTTPException, AssertionError) as error:
             errors.append(type(error).__name__)
             continue
         if status == 303:
