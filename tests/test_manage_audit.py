@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from manage_fixtures import add_signature, text_of
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ModerationEvent, as_utc, utcnow
+from portal.views.manage.audit import action_label
 
 EXPECTED = [
     "statement_created", "statement_edited", "translation_saved", "translation_published",
@@ -76,5 +78,11 @@ def test_every_action_is_audited_with_who_when_before_and_after(app, client, aut
         assert by_action["coordinator_added"].after_text == "other@example.org"
         assert "Text v1." in entries[14].before_text and "Text v2." in entries[14].after_text
     page = text_of(client.get(f"/manage/audit?statement={sid}"))
-    for action in set(EXPECTED):
-        assert f"<td>{action}" in page, action
+    what = {re.split(r"<br>| · ", cells[2])[0] for cells in (
+        re.findall(r"<td>(.*?)</td>", row, re.S) for row in page.split("<tr>")[2:])}
+    assert what == {action_label(action) for action in EXPECTED}
+    assert not what & set(EXPECTED)  # in words, never as the stored code
+    assert "<td>confirmed, awaiting approval</td>" in page and "<td>collecting (private link)</td>" in page
+    assert '<option value="translation_marked_current">marked a translation current</option>' in page
+    french = text_of(client.get(f"/manage/audit?statement={sid}", headers={"Accept-Language": "fr"}))
+    assert "<td>a ouvert la signature" in french and "<td>a approuvé une signature" in french

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import request
+from flask_babel import gettext as _
 
 from ... import audit as service
 from ... import auth
@@ -17,6 +18,43 @@ def _day(value: str) -> datetime | None:
         return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+def action_label(action: str) -> str:
+    """An audit action in words; an action unknown to this version shows as written."""
+    return {
+        "signed": _("signed the statement"),
+        "confirmed": _("confirmed the email"),
+        "withdrawn": _("withdrew a signature"),
+        "approved": _("approved a signature"),
+        "rejected": _("rejected a signature"),
+        "edited": _("edited a signature"),
+        "invalidated": _("invalidated a signature"),
+        "bulk_invalidated": _("bulk invalidation"),
+        "opened": _("opened signing"),
+        "published": _("published the statement"),
+        "closed": _("closed signing"),
+        "archived": _("archived the statement"),
+        "paused": _("paused signing"),
+        "resumed": _("resumed signing"),
+        "site_paused": _("paused signing site-wide"),
+        "site_resumed": _("resumed signing site-wide"),
+        "statement_created": _("created the statement"),
+        "statement_edited": _("edited the settings"),
+        "coordinator_added": _("added a coordinator"),
+        "translation_saved": _("saved a translation"),
+        "translation_published": _("published a translation"),
+        "translation_unpublished": _("withdrew a translation"),
+        "translation_marked_current": _("marked a translation current"),
+        "exported_full": _("exported with contact emails"),
+        "blocked": _("added a block rule"),
+        "unblocked": _("removed a block rule"),
+    }.get(action, action)
+
+
+@bp.app_template_global("action_label")
+def _action_label(action: str) -> str:
+    return action_label(action)
 
 
 @bp.get("/audit")
