@@ -58,6 +58,13 @@ def bdi(value: str) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
+def isolate(value: str) -> str:
+    """User text in plain text (an email): wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
+    ISOLATE, the plain-text <bdi>, so a Latin name in an Arabic sentence (or the reverse)
+    cannot reorder the words around it."""
+    return f"\u2068{value}\u2069"
+
+
 def name_hint(statement: Statement) -> str:
     if statement.allow_organisations and statement.allow_individuals:
         return _("The organisation's name, or your own name if you sign as an individual.")
@@ -73,6 +80,7 @@ def init_app(app: Flask) -> None:
         markdown=markdown.render,
         number=number,
         bdi=bdi,
+        isolate=isolate,
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=moment,
     )
