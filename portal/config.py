@@ -42,6 +42,8 @@ class Defaults:
     # Abuse control and privacy (see SECURITY.md).
     SIGN_STATEMENT_RATE_LIMIT = "300/minute;5000/hour"  # per statement; over it: shadow rejection
     LINK_RATE_LIMIT = "30/minute;300/hour"  # confirm and withdraw links, per client: 429
+    LINK_STATEMENT_RATE_LIMIT = "1200/minute;20000/hour"  # confirm and withdraw presses, per statement: 429
+    API_STATEMENT_RATE_LIMIT = "3000/minute;60000/hour"  # API calls on one statement, all clients: 429
     MIN_FILL_SECONDS = 2  # a sign form sent sooner after it was rendered is shadow-rejected
     RETENTION_DAYS = 180  # after a statement closes: contact emails and IP hashes are purged
     SESSION_COOKIE_SECURE = None  # None: Secure exactly when BASE_URL is https

@@ -212,6 +212,43 @@ def test_links_get_a_real_429_past_their_limit(app, client, make_statement):
     assert client.get("/confirm/bogus.token", environ_base={"REMOTE_ADDR": "192.0.2.45"}).status_code == 404
 
 
+@BOTH
+def test_confirm_presses_get_a_429_past_the_statements_limit(app, client, make_statement):
+    """Many clients pressing confirm for one statement: past its limit a clear 429 and
+    nothing changed; another statement keeps its own limit; once the window has passed the
+    same link confirms."""
+    make_statement(moderation="post")
+    other = make_statement(slug="another-one", moderation="post")
+    app.config["LINK_STATEMENT_RATE_LIMIT"] = "2/minute"
+    for i in range(3):
+        post(client, form_data(client, f"c{i}@clean.example"), ip=f"192.0.2.{30 + i}")
+    with app.app_context():
+        uids = db.session.scalars(select(Signature.uid).order_by(Signature.id)).all()
+        db.session.add(Signature(uid="x" * 22, statement_id=other, kind="organisation", name="Elsewhere",
+                                 country="FR", email="e@clean.example", email_canonical="e@clean.example",
+                                 lang="en", state="pending", sort_key="e", search_text="elsewhere"))
+        db.session.commit()
+        with app.test_request_context():
+            links = [f"/confirm/{tokens.make('confirm', uid)}" for uid in [*uids, "x" * 22]]
+
+    def press(link: str, ip: str) -> int:
+        response = client.post(link, data={"csrf_token": csrf_token(client, link)},
+                               environ_base={"REMOTE_ADDR": ip})
+        return response.status_code, response.get_data(as_text=True)
+
+    codes = [press(link, f"198.51.100.{i + 1}")[0] for i, link in enumerate(links[:2])]
+    status, page = press(links[2], "198.51.100.3")
+    assert codes == [200, 200] and status == 429 and "Too many requests" in page
+    assert client.get(links[2]).status_code == 200  # showing the button is not counted
+    assert press(links[3], "198.51.100.4")[0] == 200  # the other statement: its own limit
+    assert [state_of(app, f"c{i}@clean.example") for i in range(3)] == ["validated"] * 2 + ["pending"]
+    assert state_of(app, "e@clean.example") == "validated"
+    with app.app_context():
+        app.extensions["portal.ratelimits"].storage.reset()  # the window passes
+    assert press(links[2], "198.51.100.3")[0] == 200
+    assert state_of(app, "c2@clean.example") == "validated"
+
+
 def test_block_rule_values_are_checked(app):
     with app.app_context():
         for kind, value in [("ip", "300.1.1.1"), ("cidr", "10.0.0.0/99"), ("domain", "nodot"),

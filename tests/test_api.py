@@ -184,6 +184,24 @@ def test_rate_limit_answers_429_in_json(tmp_path):
         db.engine.dispose()
 
 
+def test_one_statement_has_a_limit_across_clients(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'rl.sqlite3'}", tmp_path / "instance", RATELIMIT_ENABLED=True,
+                   RATELIMIT_STORAGE_URI="memory://", API_STATEMENT_RATE_LIMIT="2/minute")
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+
+    def get(path: str, n: int) -> int:
+        return client.get(f"{API}{path}", environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code
+
+    assert [get("/statements/one", 1), get("/statements/one/signatories", 2),
+            get("/statements/one", 3)] == [404, 404, 429]  # three clients, one statement
+    assert get("/statements/two", 4) == 404 and get("/statements", 5) == 200
+    assert get("/statements/" + "x" * 500, 6) == 404  # a long slug is keyed short, not an error
+    with app.app_context():
+        db.engine.dispose()
+
+
 # schemathesis drives the app in process through its OpenAPI document (SQLite only, to keep it quick).
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):

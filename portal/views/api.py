@@ -16,6 +16,15 @@ from ..openapi import document
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
+
+def _statement_key() -> str:
+    return (request.view_args or {}).get("slug", "")[:80]  # the counter's key stays short
+
+
+# Per statement, from every client together: a distributed scrape of one list gets a 429 too.
+limiter.shared_limit(lambda: current_app.config["API_STATEMENT_RATE_LIMIT"], "api-statement",
+                     key_func=_statement_key, exempt_when=lambda: not _statement_key())(bp)
+
 ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 429: "too_many_requests", 500: "internal_error",
                503: "unavailable"}

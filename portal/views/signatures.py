@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from sqlalchemy import select
 
-from .. import signing, tokens
+from .. import ratelimits, signing, tokens
 from ..extensions import db, limiter
 from ..i18n import ui_language
 from ..models import Signature
@@ -24,6 +24,17 @@ def _signature(purpose: str, token: str) -> Signature:
     return signature
 
 
+def _pressed(signature: Signature) -> bool:
+    """A POST (the button), counted against its statement's limit: a flood of confirmations
+    or withdrawals for one statement, from however many clients, gets a 429 (the link keeps
+    working once the flood passes)."""
+    if request.method != "POST":
+        return False
+    if ratelimits.exceeded("LINK_STATEMENT_RATE_LIMIT", "statement", str(signature.statement_id)):
+        abort(429)
+    return True
+
+
 def _private(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -34,7 +45,7 @@ def _private(response):
 def confirm(token: str):
     """Show the confirming button; only the POST confirms."""
     signature = _signature("confirm", token)
-    outcome = signing.confirm(token) if request.method == "POST" else None
+    outcome = signing.confirm(token) if _pressed(signature) else None
     return _private(make_response(render_template(
         "signatures/confirm.html", signature=signature, statement=signature.statement,
         outcome=outcome, token=token)))
@@ -44,7 +55,7 @@ def confirm(token: str):
 def withdraw(token: str):
     """Show the withdrawing button; only the POST withdraws."""
     signature = _signature("withdraw", token)
-    outcome = signing.withdraw(token) if request.method == "POST" else None
+    outcome = signing.withdraw(token) if _pressed(signature) else None
     return _private(make_response(render_template(
         "signatures/withdraw.html", signature=signature, statement=signature.statement,
         outcome=outcome, token=token)))
