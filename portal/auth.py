@@ -22,13 +22,14 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from .audit import Actor
+from .database import write
 from .extensions import db
 from .models import Coordinator, Signature, Statement, statement_coordinators, utcnow
 
-SESSION_KEYS = ("coordinator_id", "sid", "login_at", "seen_at", "pw")
+SESSION_KEYS = ("coordinator_id", "sid", "login_at", "seen_at", "pw", "epoch")
 
 
 def _stamp(moment: datetime) -> int:
@@ -45,13 +46,20 @@ def log_in(coordinator: Coordinator) -> None:
     session.clear()
     now = _stamp(utcnow())
     session.update(coordinator_id=coordinator.id, sid=secrets.token_urlsafe(16), login_at=now,
-                   seen_at=now, pw=_fingerprint(coordinator))
+                   seen_at=now, pw=_fingerprint(coordinator), epoch=coordinator.session_epoch)
     session.permanent = False
     g.coordinator = coordinator
 
 
 def log_out() -> None:
-    """Forget the session entirely."""
+    """End the session on the server too: the cookie is cleared here, and raising the
+    account's session epoch makes any copy of it (and the account's other sessions) invalid,
+    before their idle timeout."""
+    coordinator = current_coordinator()
+    if coordinator is not None:
+        with write() as transaction:
+            transaction.execute(update(Coordinator).where(Coordinator.id == coordinator.id)
+                                .values(session_epoch=Coordinator.session_epoch + 1))
     session.clear()
     g.coordinator = None
 
@@ -76,7 +84,8 @@ def current_coordinator() -> Coordinator | None:
         session.clear()
         return None
     coordinator = db.session.get(Coordinator, ident)
-    if coordinator is None or not coordinator.active or session.get("pw") != _fingerprint(coordinator):
+    if (coordinator is None or not coordinator.active or session.get("pw") != _fingerprint(coordinator)
+            or session.get("epoch") != coordinator.session_epoch):
         session.clear()
         return None
     if now - session.get("seen_at", 0) >= 30:  # spare a Set-Cookie on every request

@@ -72,6 +72,21 @@ def test_session_is_rotated_at_login_and_cleared_at_logout(client, auth):
     assert client.get("/manage/").status_code == 302
 
 
+def test_a_copied_session_cookie_dies_at_logout(app, client, auth):
+    """Someone who copied the cookie (a shared computer, a stolen backup) is out as soon as
+    the coordinator logs out, not at the idle timeout; logging in again works."""
+    auth.login()
+    cookie = client.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/manage/").status_code == 200  # the copy works while the session lives
+    assert auth.logout().status_code == 303
+    assert thief.get("/manage/").status_code == 302
+    assert auth.login().status_code == 303 and client.get("/manage/").status_code == 200
+    thief.set_cookie("session", cookie)  # the old cookie stays dead after the new login
+    assert thief.get("/manage/").status_code == 302
+
+
 @pytest.mark.parametrize("key, age", [("seen_at", 61 * 60), ("login_at", 13 * 3600)],
                          ids=["idle", "absolute"])
 def test_idle_and_absolute_timeouts(client, auth, key, age):
