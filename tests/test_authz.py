@@ -69,18 +69,23 @@ def world(request, tmp_path_factory):
         "their_signature": add_signature(app, theirs, "Other Secret Org", "secret@other-org.example"),
         "people": people,
     }
+    yield World(app, ids, _log_in_everyone(app))
+    with app.app_context():
+        db.session.remove()
+        if url.startswith("postgresql"):
+            db.drop_all()
+        db.engine.dispose()
+
+
+def _log_in_everyone(app) -> dict:
+    """A session cookie per role (logging out ends every session of that account)."""
     cookies = {}
     for role, email in (("other", "other@example.org"), ("owner", "owner@example.org"),
                         ("admin", "admin@example.org")):
         client = app.test_client()
         assert AuthActions(client).login(email).status_code == 303
         cookies[role] = client.get_cookie("session").value
-    yield World(app, ids, cookies)
-    with app.app_context():
-        db.session.remove()
-        if url.startswith("postgresql"):
-            db.drop_all()
-        db.engine.dispose()
+    return cookies
 
 
 VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token"}
@@ -161,6 +166,8 @@ def test_route(world, endpoint, method, rule):
                 hidden = OWNER_MARKERS
             for marker in hidden:
                 assert marker not in body, f"{where} leaks {marker!r}"
+    if endpoint == "manage.logout":
+        world.cookies.update(_log_in_everyone(world.app))
     with world.app.app_context():
         foreign = db.session.scalars(select(ModerationEvent).where(
             ModerationEvent.actor_id == world.ids["people"].other,
