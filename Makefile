@@ -41,8 +41,11 @@ run: db
 serve: db
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# Two pytest workers; each test file stays on one worker (its module fixtures, servers and
+# browser are set up once). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check portal tests bench
