@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from conftest import csrf_token, link_from, outbox_bodies
 
@@ -35,6 +37,26 @@ def test_index_lists_published_only(client, make_statement, lang):
 
 def test_empty_index_says_so(client):
     assert "No statement has been published yet" in client.get("/en/").get_data(as_text=True)
+
+
+def test_index_lists_closed_statements_after_the_current_ones(client, make_statement):
+    """A reader still finds a statement whose signing has closed (its page stays), under its
+    own heading, with the day it closed; when none is current, the page says so."""
+    closed_at = datetime(2026, 3, 9, 12, tzinfo=UTC)
+    make_statement("long-closed", state="closed", closed_at=closed_at)
+    make_statement("put-away", state="archived", closed_at=closed_at)
+    html = client.get("/en/").get_data(as_text=True)
+    assert "No statement is open for signing right now." in html
+    assert "No statement has been published yet" not in html
+    make_statement("still-current")
+    html = client.get("/en/").get_data(as_text=True)
+    section = html.index('<h2 id="closed-statements">Closed statements</h2>')
+    assert html.index('<h2><a href="/en/s/still-current"') < section
+    assert section < html.index('<h3><a href="/en/s/long-closed"') and '<h3><a href="/en/s/put-away"' in html
+    assert html.count("signing closed on March 9, 2026") == 2
+    assert "No statement is open" not in html
+    french = client.get("/fr/").get_data(as_text=True)
+    assert "Déclarations closes" in french and "signatures closes le 9 mars 2026" in french
 
 
 def test_unknown_language_and_slug_are_404(client, make_statement):

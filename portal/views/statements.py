@@ -15,13 +15,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import caching, signing, tokens
+from .. import caching, public, signing, tokens
 from .. import statements as service
 from ..extensions import csrf, db
 from ..forms import SignForm
 from ..fragments import render, wants_fragment
 from ..i18n import pull_lang
-from ..models import Kind, Statement
+from ..models import Kind, Statement, StatementState
 from ..text import countries
 from ..widgets import CountrySelect
 
@@ -97,20 +97,22 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
 
 @bp.get("/")
 def index():
-    """Published statements, newest first, with their counts."""
-    statements = service.listed()
+    """Published statements, newest first, with their counts; then those whose signing has
+    closed (closed or archived), whose pages stay."""
+    statements = public.everything_public()
     tag = caching.etag(statements)
-    if request.cookies.get("lang") not in (None, g.lang):
+    personal = request.cookies.get("lang") not in (None, g.lang)
+    if not personal and caching.not_modified(tag):
+        return caching.public(make_response("", 304), tag)
+    current = [(s, _text(s)[0]) for s in statements if s.state == StatementState.published]
+    past = [(s, _text(s)[0]) for s in statements if s.state != StatementState.published]
+    response = make_response(render_template("statements/index.html", items=current, past=past))
+    if personal:
         # Remember a change of language for "/"; only such a response is personal.
-        response = make_response(render_template(
-            "statements/index.html", items=[(s, _text(s)[0]) for s in statements]))
         response.set_cookie("lang", g.lang, max_age=365 * 86400, samesite="Lax", httponly=True)
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    if caching.not_modified(tag):
-        return caching.public(make_response("", 304), tag)
-    items = [(statement, _text(statement)[0]) for statement in statements]
-    return caching.public(make_response(render_template("statements/index.html", items=items)), tag)
+    return caching.public(response, tag)
 
 
 @bp.get("/s/<slug>")
