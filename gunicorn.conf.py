@@ -5,8 +5,12 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# sync, as measured by `make bench` (bench/README.md): faster than gthread with 4 threads on
+# the rendered page and ~25 MB lighter per worker. It expects a buffering proxy in front
+# (deploy/nginx.conf), which slow clients then wait on instead of a worker. For gthread, set
+# GUNICORN_WORKER_CLASS=gthread and GUNICORN_THREADS (gunicorn also picks gthread for threads > 1).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
