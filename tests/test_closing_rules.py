@@ -60,6 +60,7 @@ def test_a_passed_deadline_closes_a_statement_on_the_list_page(app, client, make
     sid = make_statement(deadline_at=utcnow() - timedelta(minutes=1))
     html = client.get("/en/").get_data(as_text=True)  # listed with the closed ones, not the current
     assert "No statement is open for signing right now." in html
-    assert html.index('id="closed-statements"') < html.index('<h3 lang="en" dir="ltr"><a href="/en/s/free-the-reporters"')
+    closed = html.index('<h3 lang="en" dir="ltr"><a href="/en/s/free-the-reporters"')
+    assert html.index('id="closed-statements"') < closed
     with app.app_context():
         assert db.session.get(Statement, sid).state == "closed"
