@@ -28,6 +28,7 @@ class Defaults:
     MAIL_SENDER_THREAD = True
     MAIL_POLL_SECONDS = 30
     SIGNATORIES_PER_PAGE = 50
+    PRINT_MAX_SIGNATORIES = 10000  # the printable letter lists this many names at most
     WTF_CSRF_TIME_LIMIT = 6 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -103,6 +103,24 @@ def test_print_letter_groups_by_localised_country_in_collation_order(client, see
     assert '<html lang="fr"' in french and "Libérez les reporters" in french
 
 
+@pytest.mark.parametrize(("limit", "shown"), [(3, ["CO", "FR"]), (4, ["CO", "FR", "DE"]),
+                                              (6, ["CO", "FR", "DE", "KE"])])
+def test_print_letter_stops_at_its_limit_and_points_to_the_full_list(app, client, seeded, limit, shown):
+    """A letter for a statement with a million names stays printable: it lists the first
+    PRINT_MAX_SIGNATORIES in the letter's order and links the full list; when everyone fits,
+    it says nothing of the kind."""
+    app.config["PRINT_MAX_SIGNATORIES"] = limit
+    page = client.get(f"/en/s/{SLUG}/print").get_data(as_text=True)
+    assert [c for c, _n in re.findall(r'<h3 id="country-([A-Z]{2})">([^<]+)</h3>', page)] == shown
+    listed = re.findall(r"<li>", page.split('id="letter-signatories-heading"')[1])
+    assert len(listed) == min(limit, 6)
+    complete = limit >= 6
+    assert ("Only the first" in page) is not complete
+    assert (f'<a href="http://localhost/en/s/{SLUG}/signatories">' in page) is not complete
+    assert f"Only the first {limit} signatories are listed here." in page or complete
+    assert ("1 of them is counted but not listed" in page) is complete
+
+
 def test_collecting_statement_letter_needs_its_key_and_nothing_is_shared(client, seeded):
     assert client.get(f"/en/s/{SLUG}-collecting/print").status_code == 404
     with client.application.app_context():

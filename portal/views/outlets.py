@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, abort, g, make_response, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -76,10 +76,10 @@ def letter(slug: str):
     """The statement as a letter: its text, the date and every listed signatory by country."""
     statement = _keyed(slug)
     tr, fallback = public.text_for(statement, g.lang)
-    groups, unlisted = public.letter(statement, g.lang)
+    letter = public.letter(statement, g.lang, current_app.config["PRINT_MAX_SIGNATORIES"])
     response = make_response(render_template(
-        "outlets/print.html", statement=statement, tr=tr, fallback=fallback, groups=groups,
-        unlisted=unlisted, key=g.key, today=utcnow()))
+        "outlets/print.html", statement=statement, tr=tr, fallback=fallback, letter=letter,
+        key=g.key, today=utcnow()))
     return _cache(response, statement)
 
 
