@@ -11,7 +11,9 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # GUNICORN_WORKER_CLASS=gthread and GUNICORN_THREADS (gunicorn also picks gthread for threads > 1).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
-timeout = 30
+# A sync worker is silent to the arbiter while it streams one response, so the timeout must
+# cover the longest one: a full export of a million signatures streams for about 25 s here.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
 graceful_timeout = 20
 keepalive = 5
 # Recycling is a safety net against leaks, not a routine: at read-storm rates 5,000 requests

@@ -9,14 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import audit
 from .database import write
 from .extensions import db
 from .models import Signature, SignatureState, Statement, Visibility, as_utc
 
+STREAM_BATCH = 2000  # rows per database fetch and per chunk sent
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 PUBLIC_FIELDS = ["name", "kind", "country", "org_type", "launch", "signed_on"]
 FULL_FIELDS = ["id", "uid", "state", "kind", "name", "signer_name", "role", "authorised", "website",
@@ -24,9 +26,12 @@ FULL_FIELDS = ["id", "uid", "state", "kind", "name", "signer_name", "role", "aut
                "confirmed_at", "moderated_at"]
 
 
+_FORMULA_FIRST = frozenset(FORMULA_START)
+
+
 def neutralise(value: object) -> object:
     """Make a cell inert in spreadsheets: a leading = + - @ (or tab/CR) gets an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and value and value[0] in _FORMULA_FIRST:
         return "'" + value
     return value
 
@@ -35,54 +40,73 @@ def _iso(moment) -> str:
     return as_utc(moment).isoformat() if moment else ""
 
 
-def public_rows(statement: Statement) -> list[dict]:
+def _streamed(query):
+    """Rows fetched a batch at a time: memory stays flat at a million signatures."""
+    return db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
+
+
+def public_rows(statement: Statement) -> Iterator[dict]:
     """What the public page shows: validated and listed; a country-only signatory has no name."""
-    rows = db.session.scalars(select(Signature).where(
-        Signature.statement_id == statement.id, Signature.state == SignatureState.validated,
-        Signature.visibility != Visibility.hidden).order_by(Signature.sort_key, Signature.id))
-    return [{"name": s.name if s.visibility == Visibility.full else "", "kind": s.kind,
-             "country": s.country, "org_type": s.org_type if s.visibility == Visibility.full else "",
-             "launch": s.launch, "signed_on": as_utc(s.created_at).date().isoformat()} for s in rows]
-
-
-def full_rows(statement: Statement) -> list[dict]:
-    """Every signature in every state, with contact details; for the statement's coordinators."""
-    rows = db.session.scalars(select(Signature).where(Signature.statement_id == statement.id)
-                              .order_by(Signature.id))
-    out = []
+    rows = _streamed(select(Signature.name, Signature.kind, Signature.country, Signature.org_type,
+                            Signature.launch, Signature.created_at, Signature.visibility)
+                     .where(Signature.statement_id == statement.id,
+                            Signature.state == SignatureState.validated,
+                            Signature.visibility != Visibility.hidden)
+                     .order_by(Signature.sort_key, Signature.id))
     for s in rows:
-        row = {name: getattr(s, name) for name in FULL_FIELDS}
+        yield {"name": s.name if s.visibility == Visibility.full else "", "kind": s.kind,
+               "country": s.country, "org_type": s.org_type if s.visibility == Visibility.full else "",
+               "launch": s.launch, "signed_on": as_utc(s.created_at).date().isoformat()}
+
+
+def full_rows(statement: Statement) -> Iterator[dict]:
+    """Every signature in every state, with contact details; for the statement's coordinators."""
+    rows = _streamed(select(*(Signature.__table__.c[name] for name in FULL_FIELDS))
+                     .where(Signature.statement_id == statement.id).order_by(Signature.id))
+    for s in rows:
+        row = dict(s._mapping)
         for stamp in ("created_at", "confirmed_at", "moderated_at"):
             row[stamp] = _iso(row[stamp])
-        out.append(row)
-    return out
+        yield row
 
 
-def to_csv(rows: list[dict], fields: list[str]) -> str:
+def to_csv(rows: Iterable[dict], fields: list[str]) -> Iterator[str]:
+    """The CSV in chunks of STREAM_BATCH rows, header first."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: neutralise("" if value is None else value) for key, value in row.items()})
-    return buffer.getvalue()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    for number, row in enumerate(rows, 1):
+        writer.writerow([neutralise(row[key]) for key in fields])  # None is written as ""
+        if number % STREAM_BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def to_json(statement: Statement, rows: list[dict]) -> str:
-    return json.dumps({"statement": statement.slug, "count": len(rows), "signatories": rows},
-                      ensure_ascii=False, indent=1)
+def to_json(statement: Statement, rows: Iterable[dict]) -> Iterator[str]:
+    """One JSON object, written as the rows come: the count, known at the end, comes last."""
+    yield '{"statement": ' + json.dumps(statement.slug) + ', "signatories": ['
+    count = 0
+    for count, row in enumerate(rows, 1):
+        yield ("," if count > 1 else "") + "\n " + json.dumps(row, ensure_ascii=False)
+    yield '\n], "count": ' + str(count) + "}\n"
 
 
-def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor) -> tuple[str, str]:
-    """Build an export; a full one (with emails) is written to the audit log first.
+def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor) -> tuple[Iterator[str], str]:
+    """An export, produced while it is sent; a full one (with emails) is written to the audit
+    log first.
 
-    :returns: (body, media type)
+    :returns: (the body in chunks, media type)
     """
     full = scope == "full"
-    rows = full_rows(statement) if full else public_rows(statement)
     if full:
+        total = db.session.scalar(select(func.count()).select_from(Signature)
+                                  .where(Signature.statement_id == statement.id))
         with write() as session:
             audit.record(session, actor, "exported_full", statement_id=statement.id,
-                         detail=f"{fmt}, {len(rows)} rows")
+                         detail=f"{fmt}, {total} rows")
+    rows = full_rows(statement) if full else public_rows(statement)
     if fmt == "csv":
         return to_csv(rows, FULL_FIELDS if full else PUBLIC_FIELDS), "text/csv; charset=utf-8"
     return to_json(statement, rows), "application/json"
