@@ -162,8 +162,13 @@ class CountryGroup:
 @dataclass(frozen=True)
 class Letter:
     groups: list[CountryGroup]
+    limit: int
     unlisted: int | None  # counted but not listed by their own choice; None when not all fit
-    complete: bool  # False: the list stopped at the limit
+
+    @property
+    def complete(self) -> bool:
+        """False when the list stopped at ``limit``."""
+        return self.unlisted is not None
 
 
 def letter(statement: Statement, lang: str, limit: int) -> Letter:
@@ -188,11 +193,11 @@ def letter(statement: Statement, lang: str, limit: int) -> Letter:
         if len(rows) > left:
             if left:
                 groups.append(CountryGroup(code, rows[:left]))
-            return Letter(groups, None, complete=False)
+            return Letter(groups, limit, None)
         if rows:
             groups.append(CountryGroup(code, rows))
             left -= len(rows)
-    return Letter(groups, max(statement.count_total - (limit - left), 0), complete=True)
+    return Letter(groups, limit, max(statement.count_total - (limit - left), 0))
 
 
 @dataclass(frozen=True)
