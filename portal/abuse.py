@@ -38,16 +38,21 @@ class BlockError(Exception):
 @dataclass(frozen=True)
 class Submission:
     """What screening looks at. ``ip`` and ``started`` are None for submissions not made
-    through the public form (the command line, the demo), which only the block list screens."""
+    through the public form (the command line, the demo), which only the block list screens.
+    ``allowance`` is a launch-event's raised per-client limit per minute, if one is open."""
 
     statement_id: int
     email_canonical: str
     ip: str | None = None
     honeypot: str = ""
     started: str | None = None
+    allowance: int | None = None
 
 
 # --- the form's fill-time stamp --------------------------------------------------------------
+
+STAMP_MAX_AGE = 6 * 3600  # as long as the form's own token lives: an older form is re-sent anyway
+
 
 def _stamp_mac(moment: int) -> str:
     key = current_app.config["SECRET_KEY"].encode()
@@ -62,13 +67,14 @@ def fill_stamp(now: float | None = None) -> str:
 
 
 def fill_seconds(stamp: str | None, now: float | None = None) -> float | None:
-    """Seconds since the form was rendered, or None for a missing or forged stamp."""
+    """Seconds since the form was rendered, or None for a missing, forged or expired stamp."""
     raw, _sep, mac = (stamp or "").partition(".")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         return None
     if not hmac.compare_digest(mac.encode(), _stamp_mac(int(raw)).encode()):
         return None
-    return (time.time() if now is None else now) - int(raw)
+    seconds = (time.time() if now is None else now) - int(raw)
+    return seconds if seconds <= STAMP_MAX_AGE else None
 
 
 # --- screening -------------------------------------------------------------------------------
@@ -76,27 +82,47 @@ def fill_seconds(stamp: str | None, now: float | None = None) -> float | None:
 def screen(sub: Submission) -> str | None:
     """Decide whether a submission is shadow-rejected.
 
-    Every web submission counts against the rate limits, whatever else is wrong with it.
+    Every screened web submission counts against its client's limit, whatever else is wrong
+    with it; the statement's own limit is counted later, only for submissions that pass
+    (:func:`portal.surges.statement_busy`), so one client's flood never sets aside anyone else.
 
-    :returns: the reason (kept in the audit trail, never shown to the submitter), or None.
+    :returns: the reasons as codes separated by ``;`` (shown to coordinators by
+        :func:`reason_labels`, never to the submitter), or None.
     """
     reasons = []
     if sub.ip is not None:
-        if ratelimits.exceeded("SIGN_RATE_LIMIT", "ip", tokens.ip_hash(sub.ip) or ""):
-            reasons.append("rate limit per client")
-        if ratelimits.exceeded("SIGN_STATEMENT_RATE_LIMIT", "statement", str(sub.statement_id)):
-            reasons.append("rate limit per statement")
+        limits = f"{sub.allowance}/minute" if sub.allowance else None
+        if ratelimits.exceeded("SIGN_RATE_LIMIT", "ip", tokens.ip_hash(sub.ip) or "", limits=limits):
+            reasons.append("client_rate")
     if sub.honeypot:
-        reasons.append("honeypot filled")
+        reasons.append("honeypot")
     if sub.started is not None:
         seconds = fill_seconds(sub.started)
         minimum = float(current_app.config.get("MIN_FILL_SECONDS") or 0)
         if minimum > 0 and (seconds is None or seconds < minimum):
-            reasons.append("form filled too fast" if seconds is not None else "form stamp missing")
+            reasons.append("too_fast" if seconds is not None else "no_stamp")
     rule = matching_rule(sub.statement_id, sub.email_canonical, sub.ip)
     if rule is not None:
-        reasons.append(f"blocked {rule.kind} (rule {rule.id})")
-    return "; ".join(reasons) or None
+        reasons.append(f"rule:{rule.kind}:{rule.id}")
+    return ";".join(reasons) or None
+
+
+def reason_labels(reasons: str) -> list[str]:
+    """Why a submission was set aside, in words, for the moderation queue."""
+    words = {
+        "client_rate": _("too many submissions from one network (per-client limit)"),
+        "honeypot": _("the hidden field that people never see was filled"),
+        "too_fast": _("the form was sent back within seconds of opening it"),
+        "no_stamp": _("the form came back without its time stamp"),
+    }
+    labels = []
+    for code in filter(None, (reasons or "").split(";")):
+        if code.startswith("rule:"):
+            _rule, kind, ident = (code.split(":") + ["", ""])[:3]
+            labels.append(_("a block rule (%(kind)s, rule %(id)s)", kind=kind, id=ident))
+        else:
+            labels.append(words.get(code, code))
+    return labels
 
 
 def _domain_matches(rule: str, domain: str) -> bool:

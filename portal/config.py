@@ -24,7 +24,8 @@ class Defaults:
     SIGN_RATE_LIMIT = "10/minute;60/hour"
     API_RATE_LIMIT = "300/minute;5000/hour"
     MAX_CONTENT_LENGTH = 64 * 1024
-    CONFIRMATION_RESENDS = 3
+    SIGNER_MAIL_LIMIT = "4/day"  # emails to one address about one statement
+    SIGN_ORGANISATIONS_PER_ADDRESS = 5  # organisations one address may sign a statement for
     MAIL_SENDER_THREAD = True
     MAIL_POLL_SECONDS = 30
     SIGNATORIES_PER_PAGE = 50
@@ -41,7 +42,7 @@ class Defaults:
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 3600
     # Abuse control and privacy (see SECURITY.md).
-    SIGN_STATEMENT_RATE_LIMIT = "300/minute;5000/hour"  # per statement; over it: shadow rejection
+    SIGN_STATEMENT_RATE_LIMIT = "300/minute;5000/hour"  # per statement, screened only; over it: 429
     LINK_RATE_LIMIT = "30/minute;300/hour"  # confirm and withdraw links, per client: 429
     LINK_STATEMENT_RATE_LIMIT = "1200/minute;20000/hour"  # confirm and withdraw presses, per statement: 429
     API_STATEMENT_RATE_LIMIT = "3000/minute;60000/hour"  # API calls on one statement, all clients: 429

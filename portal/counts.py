@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from .models import CountryTally, Kind, Signature, SignatureState, Statement
 
 
-def _upsert(session: Session):
+def insert_for(session: Session):
+    """The INSERT construct with ON CONFLICT support for the session's database."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -37,7 +38,7 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
         )
         .execution_options(synchronize_session=False)
     )
-    insert = _upsert(session)
+    insert = insert_for(session)
     stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
     stmt = stmt.on_conflict_do_update(
         index_elements=[CountryTally.statement_id, CountryTally.country],

@@ -29,6 +29,12 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def visibility_label(visibility: str) -> str:
+    """How a signature is shown, in words (the choices on the sign form)."""
+    return {"full": _("Show the name in full"), "country": _("Show only the country"),
+            "hidden": _("Count it, but do not list it")}.get(visibility, visibility)
+
+
 def number(value: int) -> str:
     """A number in the interface locale, with the digits Babel gives that locale by default."""
     return numbers.format_decimal(value, locale=get_locale(), numbering_system="default")
@@ -84,4 +90,5 @@ def init_app(app: Flask) -> None:
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=moment,
     )
-    app.jinja_env.globals.update(name_hint=name_hint, list_separator=list_separator)
+    app.jinja_env.globals.update(name_hint=name_hint, list_separator=list_separator,
+                                  visibility_label=visibility_label)

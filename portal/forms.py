@@ -11,11 +11,12 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    URLField,
 )
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from .models import Kind, Visibility
+from .signing import name_error
+from .text import normalise_website
 
 ORG_TYPES = [
     SelectChoice("", _l("Not specified")),
@@ -31,13 +32,56 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SignForm(FlaskForm):
+def _one_line_name(form, field):
+    """Names go into emails and are compared for look-alikes: one line, no hidden characters."""
+    if field.data and (message := name_error(field.data)):
+        raise ValidationError(message)
+
+
+def _website(value):
+    return normalise_website(value) if isinstance(value, str) else value
+
+
+class StrippedForm(FlaskForm):
     class Meta:
         # Filter, then validate: " " is empty and a pasted URL loses stray spaces.
         def bind_field(self, form, unbound_field, options):
             options.setdefault("filters", []).append(_strip)
             return unbound_field.bind(form=form, **options)
 
+
+VISIBILITIES = [
+    SelectChoice(Visibility.full.value, _l("Show the name in full")),
+    SelectChoice(Visibility.country.value, _l("Show only the country")),
+    SelectChoice(Visibility.hidden.value, _l("Count it, but do not list it")),
+]
+
+
+class DetailsForm(StrippedForm):
+    """What will be published of a signatory: on the sign form, the confirm page and "your signature"."""
+
+    name = StringField(
+        _l("Organisation name"),
+        validators=[DataRequired(_l("Enter the name to be shown.")), Length(max=300), _one_line_name],
+    )
+    signer_name = StringField(_l("Your name"), validators=[Length(max=200), _one_line_name])
+    role = StringField(_l("Your role"), validators=[Length(max=200), _one_line_name])
+    website = StringField(
+        _l("Website (optional)"), filters=[_website],
+        validators=[Optional(), Length(max=300),
+                    URL(require_tld=True, message=_l("Enter a web address, such as example.org."))],
+    )
+    country = SelectField(
+        _l("Country"), validators=[DataRequired(_l("Choose a country from the list."))],
+        validate_choice=False,
+    )
+    visibility = RadioField(
+        _l("How should your signature appear?"), choices=VISIBILITIES, default=Visibility.full.value,
+        validators=[DataRequired(_l("Choose how your signature is shown."))],
+    )
+
+
+class SignForm(DetailsForm):
     kind = RadioField(
         _l("Who is signing?"),
         choices=[SelectChoice(Kind.organisation.value, _l("An organisation")),
@@ -45,35 +89,12 @@ class SignForm(FlaskForm):
         default=Kind.organisation.value,
         validators=[DataRequired(_l("Choose who is signing."))],
     )
-    name = StringField(
-        _l("Name"),
-        validators=[DataRequired(_l("Enter the name to be shown.")), Length(max=300)],
-    )
-    signer_name = StringField(_l("Your name"), validators=[Length(max=200)])
-    role = StringField(_l("Your role"), validators=[Length(max=200)])
-    website = URLField(
-        _l("Website (optional)"),
-        validators=[Optional(), Length(max=300),
-                    URL(require_tld=True, message=_l("Enter a full web address, such as https://example.org."))],
-    )
     org_type = SelectField(_l("Type of organisation (optional)"), choices=ORG_TYPES, default="")
-    country = SelectField(
-        _l("Country"), validators=[DataRequired(_l("Choose a country from the list."))],
-        validate_choice=False,
-    )
     email = EmailField(
         _l("Contact email (never shown publicly)"),
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                     Email(message=_l("Enter an email address such as name@example.org."),
                           check_deliverability=False)],
-    )
-    visibility = RadioField(
-        _l("How should your signature appear?"),
-        choices=[SelectChoice(Visibility.full.value, _l("Show the name in full")),
-                 SelectChoice(Visibility.country.value, _l("Show only the country")),
-                 SelectChoice(Visibility.hidden.value, _l("Count it, but do not list it"))],
-        default=Visibility.full.value,
-        validators=[DataRequired(_l("Choose how your signature is shown."))],
     )
     authorised = BooleanField(_l("I am authorised to sign on behalf of this organisation"))
 

@@ -19,8 +19,8 @@ from .audit import Actor
 from .database import write
 from .extensions import db
 from .models import Signature, SignatureState, utcnow
-from .signing import _move
 from .text import escape_like, fold
+from .transitions import move
 
 LIVE = (SignatureState.validated, SignatureState.confirmed, SignatureState.pending)
 
@@ -135,7 +135,7 @@ def invalidate(c: Criteria, actor: Actor, reason: str = "") -> int:
     with write() as session:
         touched: set[int] = set()
         for signature in session.scalars(_query(c).order_by(Signature.id)).all():
-            before = _move(session, signature, LIVE, SignatureState.invalidated)
+            before = move(session, signature, LIVE, SignatureState.invalidated)
             if not before:
                 continue
             done += 1

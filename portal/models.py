@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -111,6 +112,9 @@ class Statement(db.Model):
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     target_count: Mapped[int | None] = mapped_column(Integer)
+    # A launch-event allowance: a raised per-client signing limit until a moment (audited).
+    allowance_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    allowance_per_minute: Mapped[int | None] = mapped_column(Integer)
     deadline_tz: Mapped[str] = mapped_column(String(64), default="UTC")  # how the deadline was entered
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
@@ -177,10 +181,18 @@ class StatementTranslation(db.Model):
     statement: Mapped[Statement] = relationship(back_populates="translations")
 
 
+# The states in which a signature stands for its address: only one such row per address,
+# statement and organisation. Rejected, withdrawn and fraudulent rows stay for the record but
+# never lock the address out.
+LIVE_STATES = ("pending", "confirmed", "validated")
+LIVE_WHERE = text("state IN ('pending', 'confirmed', 'validated')")
+
+
 class Signature(db.Model):
     __tablename__ = "signatures"
     __table_args__ = (
-        UniqueConstraint("statement_id", "email_canonical"),
+        Index("uq_signatures_live", "statement_id", "email_canonical", "name_key", unique=True,
+              sqlite_where=LIVE_WHERE, postgresql_where=LIVE_WHERE),
         _enum_check("state", SignatureState),
         _enum_check("visibility", Visibility),
         _enum_check("kind", Kind),
@@ -202,11 +214,17 @@ class Signature(db.Model):
     visibility: Mapped[str] = mapped_column(String(8), default=Visibility.full)
     email: Mapped[str | None] = mapped_column(String(254))
     email_canonical: Mapped[str] = mapped_column(String(254))
+    # The organisation's (or person's) name as the duplicate key compares it (text.name_key).
+    name_key: Mapped[str] = mapped_column(String(300), default="")
     lang: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default=SignatureState.pending)
     launch: Mapped[bool] = mapped_column(Boolean, default=False)
     ip_hash: Mapped[str | None] = mapped_column(String(64))
     confirmation_sends: Mapped[int] = mapped_column(Integer, default=1)
+    # Why screening set it aside (shown to coordinators beside Restore); empty otherwise.
+    screen_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Corrections the signer asked for after approval, as JSON, until a coordinator decides.
+    proposed: Mapped[str] = mapped_column(Text, default="")
     sort_key: Mapped[str] = mapped_column(String(600), default="")
     search_text: Mapped[str] = mapped_column(String(600), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

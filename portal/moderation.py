@@ -14,14 +14,18 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
-from . import audit, signing
+from . import audit, mail, signing
 from .database import write
 from .extensions import db
-from .models import Signature, SignatureState, Statement
+from .models import LIVE_STATES, Signature, SignatureState, Statement
+from .signer import EDITABLE, Details, apply_details, proposal
+from .signer_mail import compose
 from .text import escape_like, fold, listing_key
+from .transitions import move
 
 BULK_MAX = 50
-STATES = ("confirmed", "pending", "validated", "rejected", "withdrawn", "fraudulent", "invalidated", "all")
+STATES = ("confirmed", "pending", "validated", "rejected", "withdrawn", "fraudulent", "invalidated",
+          "corrections", "all")
 
 
 class ModerationError(Exception):
@@ -50,7 +54,9 @@ def queue(f: QueueFilter) -> tuple[list[Signature], int | None]:
         query = query.where(Signature.statement_id.in_(f.statement_ids or [-1]))
     if f.statement_id is not None:
         query = query.where(Signature.statement_id == f.statement_id)
-    if f.state != "all":
+    if f.state == "corrections":  # owners' corrections waiting for a decision
+        query = query.where(Signature.proposed != "")
+    elif f.state != "all":
         query = query.where(Signature.state == f.state)
     if f.kind:
         query = query.where(Signature.kind == f.kind)
@@ -162,4 +168,56 @@ def correct(c: Correction, actor: audit.Actor) -> bool:
                      signature_id=signature.id, detail=c.note.strip()[:500],
                      before="\n".join(f"{k}: {v}" for k, v in before.items()),
                      after="\n".join(f"{k}: {v}" for k, v in after.items()))
+    return True
+
+
+def restore(signature_id: int, actor: audit.Actor) -> bool:
+    """Undo a shadow rejection: the signature waits for its owner's confirmation again, and the
+    confirmation email goes out. Never counts anything by itself.
+
+    :returns: True if restored.
+    :raises ModerationError: the address has signed again since, for the same organisation.
+    """
+    with write() as session:
+        signature = session.get(Signature, signature_id)
+        if signature is None or signature.state != SignatureState.fraudulent:
+            return False
+        if session.scalar(select(Signature.id).where(
+                Signature.statement_id == signature.statement_id,
+                Signature.email_canonical == signature.email_canonical,
+                Signature.name_key == signature.name_key, Signature.state.in_(LIVE_STATES))) is not None:
+            raise ModerationError(None, _("This address has signed again since: nothing to restore."))
+        if not move(session, signature, (SignatureState.fraudulent,), SignatureState.pending):
+            return False
+        audit.record(session, actor, "restored", statement_id=signature.statement_id,
+                     signature_id=signature.id, from_state=SignatureState.fraudulent,
+                     to_state=SignatureState.pending, detail=signature.screen_reason)
+        if signature.email:
+            statement = session.get(Statement, signature.statement_id)
+            mail.queue(session, signature.email, *compose("confirm", signature, statement))
+    mail.worker.notify()
+    return True
+
+
+def decide_correction(signature_id: int, accept: bool, actor: audit.Actor) -> bool:
+    """Apply or decline the corrections an approved signature's owner asked for; audited.
+
+    :returns: True if there were corrections waiting.
+    :raises SigningError: the corrected name clashes with another signature of the address.
+    """
+    with write() as session:
+        signature = session.get(Signature, signature_id)
+        waiting = proposal(signature) if signature is not None else {}
+        if not waiting:
+            return False
+        before = "\n".join(f"{k}: {getattr(signature, k)}" for k in sorted(waiting))
+        if accept and signature.state in LIVE_STATES:
+            current = {field: getattr(signature, field) for field in (*EDITABLE, "visibility")}
+            apply_details(session, signature, Details(**(current | waiting)))
+            if signature.state == SignatureState.validated:
+                session.get(Statement, signature.statement_id).version += 1
+        signature.proposed = ""
+        audit.record(session, actor, "correction_applied" if accept else "correction_declined",
+                     statement_id=signature.statement_id, signature_id=signature.id, before=before,
+                     after="\n".join(f"{k}: {v}" for k, v in sorted(waiting.items())))
     return True

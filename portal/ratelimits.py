@@ -160,8 +160,9 @@ def _items(setting: str) -> list[RateLimitItem]:
     return parse_many(value) if value else []
 
 
-def exceeded(setting: str, *identifiers: str) -> bool:
-    """Count one hit against every limit in the ``setting`` (e.g. ``"5/minute;30/hour"``).
+def exceeded(setting: str, *identifiers: str, limits: str | None = None) -> bool:
+    """Count one hit against every limit in the ``setting`` (e.g. ``"5/minute;30/hour"``), or
+    against ``limits`` when given (counted under the setting's name all the same).
 
     :returns: True when any of them is now over its limit. Disabled with ``RATELIMIT_ENABLED``.
     """
@@ -169,7 +170,7 @@ def exceeded(setting: str, *identifiers: str) -> bool:
         return False
     strategy: FixedWindowRateLimiter = current_app.extensions["portal.ratelimits"]
     over = False
-    for item in _items(setting):
+    for item in parse_many(limits) if limits else _items(setting):
         if not strategy.hit(item, setting.lower(), *identifiers):
             over = True
     return over

@@ -1,26 +1,36 @@
-"""Signing services: sign, confirm, withdraw, and the moderator's approve and reject."""
+"""Taking a signature: what a submission does, so that the signer's intent always wins.
+
+- Nothing binds before confirmation: a new submission for an unconfirmed signature replaces
+  its fields, and the email carries what was submitted last.
+- A confirmed signature is never changed by an anonymous submission: the address gets its
+  manage link instead.
+- Rejected, withdrawn and set-aside rows never lock an address out: only live rows
+  (pending, confirmed, approved) take part in the duplicate key.
+- Every submission that passes the form and is not shadow-rejected sends exactly one email to
+  the address (a confirmation, a status note or the manage link), within a daily cap.
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, func, select, text
 
-from . import abuse, site, tokens
-from .counts import _upsert, tally
+from . import abuse, audit, site, surges, tokens
+from .counts import insert_for
 from .database import write
 from .extensions import db
-from .i18n import ui_language
 from .mail import queue, worker
 from .models import (
+    LIVE_STATES,
+    LIVE_WHERE,
     Kind,
-    ModerationEvent,
-    OutboxMail,
     Signature,
     SignatureState,
     Statement,
@@ -29,7 +39,9 @@ from .models import (
     new_uid,
     utcnow,
 )
-from .text import canonical_email, country_codes, fold, listing_key
+from .signer_mail import compose
+from .text import canonical_email, country_codes, fold, listing_key, name_key, name_problem, normalise_website
+from .transitions import event, move
 
 
 class SigningError(Exception):
@@ -39,6 +51,10 @@ class SigningError(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+class SigningBusy(SigningError):
+    """The statement's own limit is reached: the signer is asked to try again shortly."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,50 @@ class Outcome(enum.StrEnum):
     awaiting_moderation = "awaiting_moderation"
     counted = "counted"
     withdrawn = "withdrawn"
+    already_withdrawn = "already_withdrawn"
     invalid = "invalid"
+
+
+def name_error(value: str) -> str | None:
+    """What is wrong with a name field, in words, or None (see :func:`portal.text.name_problem`)."""
+    return {
+        "lines": _("Write it on one line, without line breaks."),
+        "direction": _("Remove the text-direction control characters."),
+        "invisible": _("Remove the invisible characters, such as zero-width spaces."),
+        "control": _("Remove the control characters."),
+        "url": _("Write the name without a web or email address: the website has its own field."),
+    }.get(name_problem(value) or "")
+
+
+def website_error(value: str) -> str | None:
+    """What is wrong with a website as normalised, or None."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host or any(c.isspace() for c in value):
+        return _("Enter a web address, such as example.org.")
+    return None
+
+
+def check_details(kind: str, country: str, visibility: str, names: dict[str, str], website: str) -> None:
+    """The rules every signatory's details follow, wherever they come from.
+
+    :raises SigningError: naming the first field that breaks one.
+    """
+    if kind not in set(Kind):
+        raise SigningError("kind", _("Choose who is signing."))
+    for field_name, value in names.items():
+        if message := name_error(value):
+            raise SigningError(field_name, message)
+    if not names.get("name", "").strip():
+        raise SigningError("name", _("Enter the name to be shown."))
+    if message := website_error(website):
+        raise SigningError("website", message)
+    if country not in country_codes():
+        raise SigningError("country", _("Choose a country from the list."))
+    if visibility not in set(Visibility):
+        raise SigningError("visibility", _("Choose how your signature is shown."))
 
 
 def _check(req: SignRequest, statement: Statement | None) -> Statement:
@@ -77,203 +136,166 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
         raise SigningError("kind", _("This statement is signed by individuals only."))
     if req.kind == Kind.individual and not statement.allow_individuals:
         raise SigningError("kind", _("This statement is signed by organisations only."))
-    if req.kind not in set(Kind):
-        raise SigningError("kind", _("Choose who is signing."))
+    check_details(req.kind, req.country, req.visibility,
+                  {"name": req.name, "signer_name": req.signer_name, "role": req.role},
+                  normalise_website(req.website))
     if req.kind == Kind.organisation and not req.authorised:
         raise SigningError("authorised", _("Please confirm that you may sign for this organisation."))
-    if req.country not in country_codes():
-        raise SigningError("country", _("Choose a country from the list."))
-    if req.visibility not in set(Visibility):
-        raise SigningError("visibility", _("Choose how your signature is shown."))
     return statement
 
 
 # Built once: plain Core statements, executed with a row of parameters each time.
-_INSERT_EVENT = ModerationEvent.__table__.insert()
-_INSERT_MAIL = OutboxMail.__table__.insert()
 _insert_signatures: dict[str, Insert] = {}
+DETAILS = ("kind", "name", "signer_name", "role", "website", "org_type", "authorised", "country",
+           "visibility", "lang", "sort_key", "search_text", "ip_hash")
 
 
 def _insert_signature(session) -> Insert:
-    """INSERT … ON CONFLICT (statement, email) DO NOTHING RETURNING id, for the session's database."""
+    """INSERT … ON CONFLICT (the live duplicate key) DO NOTHING RETURNING id, for this database."""
     dialect = session.get_bind().dialect.name
     if dialect not in _insert_signatures:
         table = Signature.__table__
         _insert_signatures[dialect] = (
-            _upsert(session)(table)
-            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical"])
+            insert_for(session)(table)
+            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical", "name_key"],
+                                    index_where=LIVE_WHERE)
             .returning(table.c.id))
     return _insert_signatures[dialect]
 
 
-def _confirmation(signature, statement: Statement) -> tuple[str, str]:
-    """The confirmation email's subject and body for ``signature`` (anything with ``uid``,
-    ``lang`` and ``name``: a stored row, or the values about to be inserted)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale(ui_language(signature.lang)):  # fr-CA reads French, pt-BR English
-        tr = statement.translation(signature.lang) or statement.translation(statement.original_lang)
-        context = {
-            "signature": signature,
-            "title": tr.title if tr else statement.slug,
-            "confirm_url": f"{base}/confirm/{tokens.make('confirm', signature.uid)}",
-            "withdraw_url": f"{base}/withdraw/{tokens.make('withdraw', signature.uid)}",
-        }
-        subject = _("Please confirm your signature: %(title)s", title=context["title"])
-        body = render_template("mail/confirm.txt", **context)
-    return subject, body
+def _values(req: SignRequest, canonical: str, reason: str) -> dict:
+    name = req.name.strip()
+    return dict(
+        uid=new_uid(), statement_id=req.statement_id, kind=req.kind, name=name,
+        signer_name=req.signer_name.strip(), role=req.role.strip(),
+        website=normalise_website(req.website), org_type=req.org_type, authorised=req.authorised,
+        country=req.country, visibility=req.visibility, email=req.email.strip(),
+        email_canonical=canonical, name_key=name_key(name), lang=req.lang,
+        state=SignatureState.fraudulent if reason else SignatureState.pending,
+        screen_reason=reason[:200], ip_hash=tokens.ip_hash(req.ip), confirmation_sends=1,
+        sort_key=listing_key(name, req.visibility, req.country), search_text=fold(name), proposed="",
+    )
 
 
-def _send_confirmation(session, signature: Signature, statement: Statement) -> None:
-    queue(session, signature.email, *_confirmation(signature, statement))
+def _lock_address(session, statement_id: int, canonical: str) -> None:
+    """Serialise submissions for one address on one statement (PostgreSQL; SQLite's write
+    transaction already excludes every other writer), so the per-address rules are exact."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"{statement_id}:{canonical}".encode(), digest_size=8).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 def sign(req: SignRequest) -> None:
-    """Take a signature, or quietly resend the confirmation for one already taken.
+    """Take a submission. The caller answers every outcome the same way, so the page reveals
+    nothing; what the address's owner needs to know goes to the address by email.
 
-    The caller answers the same way in both cases, so nothing reveals who signed.
-    Everything that needs no lock (keys, hashes, tokens, the rendered email) is done before
-    the write transaction, which then holds SQLite's write lock for three plain INSERTs.
-
+    :raises SigningBusy: the statement's own limit is reached (nothing was stored).
     :raises SigningError: the statement is closed or paused, or a field is invalid.
     """
     canonical = canonical_email(req.email)
-    # Shadow rejection: stored as fraudulent, never mailed, answered like any other.
-    verdict = abuse.screen(abuse.Submission(req.statement_id, canonical, req.ip, req.honeypot, req.started))
-    values = dict(
-        uid=new_uid(),
-        statement_id=req.statement_id, kind=req.kind, name=req.name.strip(),
-        signer_name=req.signer_name.strip(), role=req.role.strip(),
-        website=req.website.strip(), org_type=req.org_type, authorised=req.authorised,
-        country=req.country, visibility=req.visibility, email=req.email.strip(),
-        email_canonical=canonical, lang=req.lang,
-        state=SignatureState.fraudulent if verdict else SignatureState.pending,
-        ip_hash=tokens.ip_hash(req.ip),
-        confirmation_sends=1, sort_key=listing_key(req.name, req.visibility, req.country),
-        search_text=fold(req.name),
-    )
-    # A short read outside the lock: fail early, and render the email for the new row.
-    ahead = _check(req, db.session.get(Statement, req.statement_id))
-    mail = None if verdict or not ahead.require_confirmation else _confirmation(
-        SimpleNamespace(**values), ahead)
+    statement = _check(req, db.session.get(Statement, req.statement_id))
+    reason = abuse.screen(abuse.Submission(statement.id, canonical, req.ip, req.honeypot, req.started,
+                                           surges.allowance(statement)))
+    values = _values(req, canonical, reason or "")
+    if reason:
+        _set_aside(values, statement)
+        return
+    if surges.statement_busy(statement.id):
+        raise SigningBusy(None, _("Too many signatures are arriving right now. "
+                                  "Please send the form again in a minute: what you typed is kept."))
+    send = surges.may_mail(statement.id, canonical)
+    # Rendered before the write lock, for the common case of a new signature.
+    ready = compose("confirm", SimpleNamespace(**values), statement) if (
+        send and statement.require_confirmation) else None
     with write() as session:
         # Checked again: the statement may have closed or paused since the read.
         statement = _check(req, session.get(Statement, req.statement_id, populate_existing=True))
-        new_id = session.execute(_insert_signature(session), dict(
-            values, launch=statement.state == "collecting", created_at=utcnow())).scalar_one_or_none()
-        if new_id is not None:
-            session.execute(_INSERT_EVENT, dict(
-                statement_id=statement.id, signature_id=new_id, action="signed", from_state=None,
-                to_state=values["state"], actor_label="signer", actor_id=None, detail=verdict or ""))
-            if not verdict and statement.require_confirmation:
-                subject, body = mail or _confirmation(SimpleNamespace(**values), statement)
-                session.execute(_INSERT_MAIL, dict(
-                    to_addr=values["email"], subject=subject, body=body))
-            elif not verdict:
-                _confirm(session, session.get(Signature, new_id))
-        elif not verdict:
-            # A conditional increment, so concurrent resubmissions cannot exceed the bound.
-            limit = current_app.config["CONFIRMATION_RESENDS"]
-            resend = session.execute(
-                update(Signature)
-                .where(Signature.statement_id == statement.id, Signature.email_canonical == canonical,
-                       Signature.state == SignatureState.pending, Signature.confirmation_sends <= limit)
-                .values(confirmation_sends=Signature.confirmation_sends + 1)
-                .returning(Signature.id)
-                .execution_options(synchronize_session=False)
-            ).scalar_one_or_none()
-            if resend is not None:
-                _send_confirmation(session, session.get(Signature, resend), statement)
+        _lock_address(session, statement.id, canonical)
+        mail = _take(session, statement, values, ready)
+        if mail and send:
+            queue(session, values["email"], *mail)
     worker.notify()
 
 
-def _event(session, signature: Signature, action: str, before, after, actor: str = "system",
-           actor_id: int | None = None, detail: str = "") -> None:
-    session.add(ModerationEvent(
-        statement_id=signature.statement_id, signature_id=signature.id, action=action,
-        from_state=before, to_state=after, actor_label=actor, actor_id=actor_id, detail=detail,
-    ))
+def _set_aside(values: dict, statement: Statement) -> None:
+    """Store a shadow-rejected submission for the record (coordinators see why, and may restore
+    it); it takes no part in the duplicate key and sends nothing."""
+    with write() as session:
+        new_id = session.execute(Signature.__table__.insert().returning(Signature.__table__.c.id), dict(
+            values, launch=statement.state == StatementState.collecting, created_at=utcnow())).scalar_one()
+        audit.record(session, audit.Actor(None, "signer"), "signed", statement_id=statement.id,
+                     signature_id=new_id, to_state=SignatureState.fraudulent, detail=values["screen_reason"])
 
 
-def _move(session, signature: Signature, before: tuple[str, ...], after: str, **stamps) -> str | None:
-    """Conditionally change state; only the transaction that wins the row does the rest.
+def _live(session, statement_id: int, canonical: str, key: str | None = None):
+    query = select(Signature).where(Signature.statement_id == statement_id,
+                                    Signature.email_canonical == canonical,
+                                    Signature.state.in_(LIVE_STATES))
+    if key is not None:
+        return session.scalars(query.where(Signature.name_key == key)).one_or_none()
+    return session.scalar(select(func.count()).select_from(query.subquery()))
 
-    One UPDATE per allowed state, so the state we moved from is the row's own, not a read
-    that a concurrent transaction may have made stale (PostgreSQL re-checks the WHERE of a
-    blocked UPDATE against the committed row).
 
-    :returns: the state the signature left, or None if it was in none of ``before``.
+def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | None):
+    """Apply a screened submission inside the write transaction. :returns: the email to send."""
+    existing = _live(session, statement.id, values["email_canonical"], values["name_key"])
+    if existing is None:
+        limit = current_app.config["SIGN_ORGANISATIONS_PER_ADDRESS"]
+        if _live(session, statement.id, values["email_canonical"]) >= limit:
+            return compose("too_many", SimpleNamespace(**values), statement, limit=limit)
+        new_id = session.execute(_insert_signature(session), dict(
+            values, launch=statement.state == StatementState.collecting,
+            created_at=utcnow())).scalar_one_or_none()
+        if new_id is not None:
+            signature = session.get(Signature, new_id)
+            event(session, signature, "signed", None, SignatureState.pending, actor="signer")
+            if statement.require_confirmation:
+                return ready or compose("confirm", signature, statement)
+            counted = confirm_now(session, signature) == Outcome.counted
+            return compose("recorded", signature, statement, counted=counted)
+        existing = _live(session, statement.id, values["email_canonical"], values["name_key"])
+        if existing is None:  # a row that left the live states in between: nothing to add to
+            return None
+    if existing.state == SignatureState.pending:
+        # Nothing binds before confirmation: the last submission is what the email offers.
+        for name in DETAILS:
+            setattr(existing, name, values[name])
+        existing.confirmation_sends += 1
+        event(session, existing, "resubmitted", existing.state, existing.state, actor="signer")
+        session.flush()
+        return compose("confirm", existing, statement)
+    return compose("already", existing, statement, signed_at=existing.confirmed_at or existing.created_at)
+
+
+def confirm_now(session, signature: Signature) -> Outcome:
+    """Move a pending signature on, as its owner confirmed it.
+
+    Once signing has closed, a late confirmation waits for a coordinator even under
+    post-moderation: the final count changes only by a person's decision.
     """
-    for was in before:
-        result = session.execute(
-            update(Signature)
-            .where(Signature.id == signature.id, Signature.state == was)
-            .values(state=after, **stamps)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            break
-    else:
-        session.refresh(signature)
-        return None
-    session.refresh(signature)
-    if was == SignatureState.validated and after != SignatureState.validated:
-        tally(session, signature.statement_id, signature.kind, signature.country, -1)
-    elif after == SignatureState.validated and was != SignatureState.validated:
-        tally(session, signature.statement_id, signature.kind, signature.country, +1)
-    return was
-
-
-def _confirm(session, signature: Signature) -> Outcome:
     statement = signature.statement
-    # Once signing has closed, a late confirmation waits for a coordinator even under
-    # post-moderation: the final count changes only by a person's decision.
     counts_at_once = statement.moderation == "post" and statement.state in (
         StatementState.collecting, StatementState.published)
     after = SignatureState.validated if counts_at_once else SignatureState.confirmed
-    before = _move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
+    before = move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
     if before:
-        _event(session, signature, "confirmed", before, after, actor="signer")
+        event(session, signature, "confirmed", before, after, actor="signer")
+        _note_return(session, signature)
     if signature.state == SignatureState.validated:
         return Outcome.counted
     return Outcome.awaiting_moderation
 
 
-def _by_token(session, purpose: str, token: str) -> Signature | None:
-    uid = tokens.read(purpose, token)
-    if uid is None:
-        return None
-    return session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
-
-
-def confirm(token: str) -> Outcome:
-    """Confirm the email of a signature; any number of repeats count once.
-
-    :returns: what the signer should be told. A shadow-rejected signature is told the
-        same as a real one and stays uncounted.
-    """
-    with write() as session:
-        signature = _by_token(session, "confirm", token)
-        if signature is None:
-            return Outcome.invalid
-        if signature.state in (SignatureState.withdrawn, SignatureState.rejected,
-                               SignatureState.invalidated):
-            return Outcome.invalid
-        if signature.state == SignatureState.fraudulent:
-            return Outcome.awaiting_moderation
-        return _confirm(session, signature)
-
-
-def withdraw(token: str) -> Outcome:
-    """Withdraw a signature; it stops counting and showing at once."""
-    with write() as session:
-        signature = _by_token(session, "withdraw", token)
-        if signature is None:
-            return Outcome.invalid
-        live = (SignatureState.validated, SignatureState.confirmed, SignatureState.pending)
-        before = _move(session, signature, live, SignatureState.withdrawn)
-        if before:
-            _event(session, signature, "withdrawn", before, SignatureState.withdrawn, actor="signer")
-        return Outcome.withdrawn
+def _note_return(session, signature: Signature) -> None:
+    """Signing again after a withdrawal restores the signature: say so in the audit log."""
+    earlier = session.scalar(select(Signature.id).where(
+        Signature.statement_id == signature.statement_id, Signature.id != signature.id,
+        Signature.email_canonical == signature.email_canonical, Signature.name_key == signature.name_key,
+        Signature.state == SignatureState.withdrawn).order_by(Signature.id.desc()).limit(1))
+    if earlier is not None:
+        event(session, signature, "restored", SignatureState.withdrawn, signature.state, actor="signer",
+              detail=f"#{earlier}")
 
 
 def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
@@ -289,8 +311,8 @@ def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
             return False  # an archived statement's list and count are final
         allowed = (SignatureState.confirmed,) if approve else (
             SignatureState.confirmed, SignatureState.validated)
-        before = _move(session, signature, allowed, after, moderated_at=utcnow())
+        before = move(session, signature, allowed, after, moderated_at=utcnow())
         if before:
-            _event(session, signature, "approved" if approve else "rejected", before, after,
-                   actor=actor, actor_id=actor_id, detail=reason)
+            event(session, signature, "approved" if approve else "rejected", before, after,
+                  actor=actor, actor_id=actor_id, detail=reason)
         return before is not None

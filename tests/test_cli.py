@@ -8,7 +8,7 @@ import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import func, select, update
 
-from portal import signing, tokens
+from portal import signer, signing, tokens
 from portal.counts import reconcile
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, utcnow
@@ -81,7 +81,7 @@ def confirmed(app, make_statement):
                                              signer_name="S"))
             uid = db.session.scalar(select(Signature.uid).where(Signature.email_canonical == email))
             if i < 3:
-                assert signing.confirm(tokens.make("confirm", uid)) == "awaiting_moderation"
+                assert signer.confirm(tokens.make("confirm", uid)) == "awaiting_moderation"
             uids.append(uid)
         db.session.remove()
     return sid, uids

@@ -10,7 +10,7 @@ from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from portal import signing
+from portal import signer, signing
 from portal.counts import reconcile, tally
 from portal.database import write
 from portal.extensions import db
@@ -49,7 +49,7 @@ def counted(app, make_statement):
                 if state == "withdrawn":
                     uid = db.session.scalar(select(Signature.uid).where(
                         Signature.statement_id == sid, Signature.email_canonical == email))
-                    signing.withdraw(tokens.make("withdraw", uid))
+                    signer.withdraw(tokens.make("withdraw", uid))
         db.session.remove()
     return ids
 
@@ -129,7 +129,7 @@ def test_counting_goes_on_exactly_after_a_repair(app, counted):
 
         ke = db.session.scalar(select(Signature.uid).where(
             Signature.statement_id == drifty, Signature.country == "KE"))
-        signing.withdraw(tokens.make("withdraw", ke))
+        signer.withdraw(tokens.make("withdraw", ke))
     assert snapshot(app, drifty)[0] == (4, 3, 1, 2)
     with app.app_context():
         assert reconcile(db.session, repair=False) == []

@@ -8,7 +8,7 @@ import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import select, update
 
-from portal import signing, tokens
+from portal import signer, signing, tokens
 from portal.extensions import db
 from portal.models import (
     ModerationEvent,
@@ -47,9 +47,11 @@ def sign(sid: int, **fields) -> Signature:
 
 
 def row(sid: int, canonical: str) -> Signature:
+    """The newest row of this address on this statement."""
     db.session.rollback()  # a fresh snapshot, not the one an earlier read began
     return db.session.scalars(select(Signature).where(
-        Signature.statement_id == sid, Signature.email_canonical == canonical)).one()
+        Signature.statement_id == sid, Signature.email_canonical == canonical)
+        .order_by(Signature.id.desc()).limit(1)).one()
 
 
 def stored(sid: int) -> Statement:
@@ -71,11 +73,11 @@ def n_signatures() -> int:
 
 
 def confirm(signature: Signature) -> Outcome:
-    return signing.confirm(tokens.make("confirm", signature.uid))
+    return signer.confirm(tokens.make("confirm", signature.uid))
 
 
 def withdraw(signature: Signature) -> Outcome:
-    return signing.withdraw(tokens.make("withdraw", signature.uid))
+    return signer.withdraw(tokens.make("withdraw", signature.uid))
 
 
 def listed_names(sid: int) -> list[str]:
@@ -117,14 +119,19 @@ def test_new_signature_is_pending_with_one_confirmation_email(ctx, make_statemen
     ("ana.perez@gmail.com", "AnaPerez+petition@googlemail.com"),
     ("a.n.a@googlemail.com", "ana@gmail.com"),
 ])
-def test_same_canonical_email_is_one_signature(ctx, make_statement, first, again):
+def test_same_canonical_email_and_organisation_is_one_signature(ctx, make_statement, first, again):
+    """Nothing binds before confirmation: the second submission's fields replace the first's,
+    and its email offers what was submitted last."""
     sid = make_statement()
-    sign(sid, email=first, name="First Name")
-    signing.sign(request_for(sid, email=again, name="Second Name", country="KE"))
+    sign(sid, email=first, name="Reporters United")
+    signing.sign(request_for(sid, email=again, name="  REPORTERS   united", country="KE", visibility="hidden"))
     assert n_signatures() == 1
     only = db.session.scalars(select(Signature)).one()
-    assert (only.name, only.country, only.email) == ("First Name", "FR", first.strip())
-    assert [m.to_addr for m in mails()] == [first.strip(), first.strip()]
+    assert (only.name, only.country, only.visibility) == ("REPORTERS   united", "KE", "hidden")
+    sent = mails()
+    assert [m.to_addr for m in sent] == [first.strip(), again.strip()]
+    assert "Kenya" in sent[1].body and "Count it, but do not list it" in sent[1].body
+    assert f"/confirm/{tokens.make('confirm', only.uid)}" in sent[1].body
 
 
 @pytest.mark.parametrize("first, other", [
@@ -139,6 +146,28 @@ def test_different_canonical_emails_are_two_signatures(ctx, make_statement, firs
     assert n_signatures() == 2
 
 
+def test_one_address_may_sign_for_several_organisations_each_confirmed(ctx, make_statement):
+    sid = make_statement()
+    for name in ("Reporters United", "Press Union"):
+        signing.sign(request_for(sid, name=name))
+    rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
+    assert [r.name for r in rows] == ["Reporters United", "Press Union"]
+    assert [m.body.count("/confirm/") for m in mails()] == [1, 1]
+    assert confirm(rows[0]) == Outcome.awaiting_moderation
+    assert row_by_id(rows[1].id).state == SignatureState.pending  # each needs its own confirmation
+
+
+def test_organisations_per_address_are_capped_with_an_honest_note(ctx, make_statement):
+    ctx.config["SIGN_ORGANISATIONS_PER_ADDRESS"] = 2
+    sid = make_statement()
+    for name in ("One", "Two", "Three"):
+        signing.sign(request_for(sid, name=name))
+    assert n_signatures() == 2
+    sent = mails()
+    assert len(sent) == 3 and "/confirm/" not in sent[2].body
+    assert "2 organisations" in sent[2].body
+
+
 def test_the_same_email_may_sign_two_statements(ctx, make_statement):
     one, two = make_statement("one"), make_statement("two")
     signing.sign(request_for(one))
@@ -146,28 +175,60 @@ def test_the_same_email_may_sign_two_statements(ctx, make_statement):
     assert n_signatures() == 2 and len(mails()) == 2
 
 
-@pytest.mark.parametrize("limit", [0, 1, 3])
-def test_resending_the_confirmation_is_bounded(ctx, make_statement, limit):
-    ctx.config["CONFIRMATION_RESENDS"] = limit
+@pytest.mark.parametrize("cap", [1, 4])
+def test_emails_to_one_address_about_one_statement_are_capped(ctx, make_statement, cap):
+    ctx.config.update(RATELIMIT_ENABLED=True, SIGNER_MAIL_LIMIT=f"{cap}/day")
+    ctx.extensions["portal.ratelimits"].storage.reset()
     sid = make_statement()
-    for attempt in range(limit + 4):
-        signing.sign(request_for(sid, email=f"ana+{attempt}@reporters.example.org"))
+    for attempt in range(cap + 4):
+        signing.sign(request_for(sid, email=f"ana+{attempt}@reporters.example.org", role=f"Role {attempt}"))
     assert n_signatures() == 1
-    sent = mails()
-    assert len(sent) == 1 + limit
-    # Every copy carries the same links, so any of them confirms.
-    assert len({m.body for m in sent}) == 1
-    assert row(sid, "ana@reporters.example.org").confirmation_sends == 1 + limit
+    assert len(mails()) == cap
+    assert row(sid, "ana@reporters.example.org").role == f"Role {cap + 3}"  # the last submission holds
 
 
-@pytest.mark.parametrize("state_after", ["confirmed", "validated", "withdrawn", "rejected", "fraudulent"])
-def test_resubmitting_after_pending_sends_nothing(ctx, make_statement, state_after):
+@pytest.mark.parametrize("state_after", ["confirmed", "validated"])
+def test_a_confirmed_signature_is_never_changed_by_a_later_submission(ctx, make_statement, state_after):
+    sid = make_statement()
+    signature = sign(sid)
+    set_state(signature.id, state_after)
+    signing.sign(request_for(sid, country="KE", visibility="full", role="Impostor"))
+    again = row(sid, signature.email_canonical)
+    assert (again.state, again.country, again.role) == (state_after, "FR", "Director")
+    second = mails()[1]
+    assert "/confirm/" not in second.body and f"/signature/{tokens.make('manage', signature.uid)}" in second.body
+    assert "Reporters United" in second.body and "Impostor" not in second.body
+
+
+@pytest.mark.parametrize("state_after", ["withdrawn", "rejected", "fraudulent", "invalidated"])
+def test_a_dead_row_never_locks_the_address_out(ctx, make_statement, state_after):
     sid = make_statement()
     signature = sign(sid)
     set_state(signature.id, state_after)
     signing.sign(request_for(sid))
-    assert len(mails()) == 1
-    assert row(sid, signature.email_canonical).state == state_after
+    rows = db.session.scalars(select(Signature).order_by(Signature.id)).all()
+    assert [r.state for r in rows] == [state_after, "pending"]  # the old row stays for the record
+    assert f"/confirm/{tokens.make('confirm', rows[1].uid)}" in mails()[-1].body
+    assert confirm(rows[1]) == Outcome.awaiting_moderation
+
+
+def test_signing_again_after_withdrawing_restores_it_in_the_audit_log(ctx, make_statement):
+    sid = make_statement(moderation="post")
+    first = sign(sid)
+    assert confirm(first) == Outcome.counted
+    assert withdraw(first) == Outcome.withdrawn and counts(sid)[0] == 0
+    assert withdraw(first) == Outcome.already_withdrawn
+    signing.sign(request_for(sid))
+    second = db.session.scalars(select(Signature).where(Signature.state == "pending")).one()
+    assert confirm(second) == Outcome.counted and counts(sid)[0] == 1
+    actions = db.session.scalars(select(ModerationEvent.action).where(
+        ModerationEvent.signature_id == second.id).order_by(ModerationEvent.id)).all()
+    assert actions == ["signed", "confirmed", "restored"]
+
+
+def row_by_id(ident: int) -> Signature:
+    db.session.rollback()
+    return db.session.get(Signature, ident)
 
 
 # --- refusals --------------------------------------------------------------------------------
@@ -251,18 +312,18 @@ def test_confirm_is_idempotent(ctx, make_statement, moderation, outcome, state, 
 @pytest.mark.parametrize("token", ["", "nonsense", "abc.def", "x" * 200, "..", "a.b.c"])
 def test_bad_tokens_are_invalid(ctx, make_statement, token):
     sign(make_statement())
-    assert signing.confirm(token) == Outcome.invalid
-    assert signing.withdraw(token) == Outcome.invalid
+    assert signer.confirm(token) == Outcome.invalid
+    assert signer.withdraw(token) == Outcome.invalid
 
 
 def test_tokens_are_bound_to_their_purpose_and_signature(ctx, make_statement):
     sid = make_statement(moderation="post")
     signature = sign(sid)
-    assert signing.confirm(tokens.make("withdraw", signature.uid)) == Outcome.invalid
-    assert signing.withdraw(tokens.make("confirm", signature.uid)) == Outcome.invalid
-    assert signing.confirm(tokens.make("confirm", "no-such-uid")) == Outcome.invalid
+    assert signer.confirm(tokens.make("withdraw", signature.uid)) == Outcome.invalid
+    assert signer.withdraw(tokens.make("confirm", signature.uid)) == Outcome.invalid
+    assert signer.confirm(tokens.make("confirm", "no-such-uid")) == Outcome.invalid
     forged = signature.uid + "." + tokens.make("confirm", signature.uid).rpartition(".")[2][:-2] + "AA"
-    assert signing.confirm(forged) == Outcome.invalid
+    assert signer.confirm(forged) == Outcome.invalid
     assert row(sid, signature.email_canonical).state == SignatureState.pending
     assert counts(sid) == (0, 0, 0, 0)
 
@@ -291,14 +352,16 @@ def test_confirming_a_fraudulent_signature_looks_normal_but_counts_nothing(ctx, 
     ("pre", SignatureState.confirmed, 0),
     ("post", SignatureState.validated, 1),
 ])
-def test_without_required_confirmation_no_email_is_sent(ctx, make_statement, moderation, state, counted):
+def test_without_required_confirmation_a_status_note_is_sent(ctx, make_statement, moderation, state, counted):
+    """No confirmation to ask for, but still one honest email: what happened, and the links."""
     sid = make_statement(moderation=moderation, require_confirmation=False)
     signature = sign(sid)
     assert signature.state == state and signature.confirmed_at is not None
-    assert mails() == []
+    [note] = mails()
+    assert "/confirm/" not in note.body and f"/withdraw/{tokens.make('withdraw', signature.uid)}" in note.body
     assert counts(sid)[0] == counted
     signing.sign(request_for(sid, email="ANA@reporters.example.org"))
-    assert mails() == [] and n_signatures() == 1 and counts(sid)[0] == counted
+    assert len(mails()) == 2 and n_signatures() == 1 and counts(sid)[0] == counted
 
 
 # --- withdrawing -----------------------------------------------------------------------------
@@ -319,7 +382,7 @@ def test_withdraw_from_any_live_state(ctx, make_statement, steps, before):
     assert counts(sid) == before
     assert listed_names(sid) == (["Reporters United"] if before[0] else [])
     assert withdraw(signature) == Outcome.withdrawn
-    assert withdraw(signature) == Outcome.withdrawn
+    assert withdraw(signature) == Outcome.already_withdrawn
     assert row(sid, signature.email_canonical).state == SignatureState.withdrawn
     assert counts(sid) == (0, 0, 0, 0) and listed_names(sid) == []
     assert confirm(signature) == Outcome.invalid

@@ -1,14 +1,18 @@
-"""The signer's own links: confirm and withdraw. A GET only shows a button."""
+"""The signer's own links: confirm, withdraw and "your signature". A GET only shows a page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, g, request
+from flask_babel import gettext as _
 
-from .. import ratelimits, signing, tokens
+from .. import ratelimits, signer
 from ..extensions import db, limiter
+from ..forms import DetailsForm
+from ..fragments import render
 from ..i18n import ui_language
 from ..models import Signature
+from ..signing import Outcome, SigningError
+from ..widgets import CountrySelect
 
 bp = Blueprint("signatures", __name__)
 # Per client: guessing tokens or hammering a link gets a 429 (LINK_RATE_LIMIT).
@@ -16,8 +20,9 @@ limiter.shared_limit(lambda: current_app.config["LINK_RATE_LIMIT"], scope="links
 
 
 def _signature(purpose: str, token: str) -> Signature:
-    uid = tokens.read(purpose, token)
-    signature = uid and db.session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
+    signature = signer.by_token(db.session, purpose, token)
+    if signature is None and purpose == "withdraw":
+        signature = signer.by_token(db.session, "manage", token)
     if not signature:
         abort(404)
     g.lang = ui_language(signature.lang)
@@ -35,27 +40,85 @@ def _pressed(signature: Signature) -> bool:
     return True
 
 
-def _private(response):
+def _page(template: str, fragment: str, signature: Signature, status: int = 200, **context):
+    response = render(template, fragment, status=status, signature=signature,
+                      statement=signature.statement, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
+def _details_form(signature: Signature) -> DetailsForm:
+    form = DetailsForm(obj=signature if request.method == "GET" else None)
+    form.country.widget = CountrySelect(g.lang, _("Choose a country"))
+    if signature.kind == "individual":
+        form.name.label.text = _("Your full name")
+    return form
+
+
+def _details(form: DetailsForm) -> signer.Details:
+    return signer.Details(form.name.data, form.signer_name.data or "", form.role.data or "",
+                          form.website.data or "", form.country.data, form.visibility.data)
+
+
+def _attach(form: DetailsForm, error: SigningError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """Show the confirming button; only the POST confirms."""
+    """Show every field that will be published, to check and correct; only the POST confirms."""
     signature = _signature("confirm", token)
-    outcome = signing.confirm(token) if _pressed(signature) else None
-    return _private(make_response(render_template(
-        "signatures/confirm.html", signature=signature, statement=signature.statement,
-        outcome=outcome, token=token)))
+    form, outcome = _details_form(signature), None
+    if _pressed(signature):
+        editable = signature.state == "pending"
+        if not editable or form.validate_on_submit():
+            try:
+                outcome = signer.confirm(token, _details(form) if editable else None)
+            except SigningError as error:
+                _attach(form, error)
+        if outcome is None:
+            return _page("signatures/confirm.html", "signatures/_confirm.html", signature, 422,
+                         form=form, token=token, outcome=None)
+        db.session.expire_all()
+        signature = _signature("confirm", token)
+    return _page("signatures/confirm.html", "signatures/_confirm.html", signature, form=form, token=token,
+                 outcome=outcome)
 
 
 @bp.route("/withdraw/<token>", methods=["GET", "POST"])
 def withdraw(token: str):
     """Show the withdrawing button; only the POST withdraws."""
     signature = _signature("withdraw", token)
-    outcome = signing.withdraw(token) if _pressed(signature) else None
-    return _private(make_response(render_template(
-        "signatures/withdraw.html", signature=signature, statement=signature.statement,
-        outcome=outcome, token=token)))
+    if signature.state == "withdrawn" and request.method == "GET":
+        outcome = Outcome.already_withdrawn
+    else:
+        outcome = signer.withdraw(token) if _pressed(signature) else None
+    return _page("signatures/withdraw.html", "signatures/_withdraw.html", signature, token=token,
+                 outcome=outcome)
+
+
+@bp.route("/signature/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    """"Your signature": its status and published fields; lower the visibility, correct, withdraw."""
+    signature = _signature("manage", token)
+    form, result = _details_form(signature), None
+    if _pressed(signature):
+        if form.validate_on_submit():
+            try:
+                result = signer.update(token, _details(form))
+            except SigningError as error:
+                _attach(form, error)
+        if result is None:
+            return _page("signatures/manage.html", "signatures/_manage.html", signature, 422, form=form,
+                         token=token, result=None, waiting=signer.proposal(signature))
+        db.session.expire_all()
+        signature = _signature("manage", token)
+        form = DetailsForm(obj=signature, formdata=None)
+        form.country.widget = CountrySelect(g.lang, _("Choose a country"))
+    return _page("signatures/manage.html", "signatures/_manage.html", signature, form=form, token=token,
+                 result=result, waiting=signer.proposal(signature))

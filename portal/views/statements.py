@@ -77,6 +77,10 @@ def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
         form.kind.data = Kind.organisation.value
     elif not statement.allow_organisations:
         form.kind.data = Kind.individual.value
+        form.name.label.text = _("Your full name")
+    else:
+        form.name.label.text = _("Organisation name, or your own name if you sign as an individual")
+        form.signer_name.label.text = _("Your name, if you sign for an organisation")
     return form
 
 
@@ -170,6 +174,12 @@ def sign(slug: str):
                 target.errors = [*target.errors, error.message]
             else:
                 form.form_errors.append(error.message)
+            if isinstance(error, signing.SigningBusy):
+                # Honest, and nothing lost: the form comes back filled in, to be sent again.
+                response = render("statements/sign.html", "statements/_sign_form.html", status=429,
+                                  **(_page_context(statement, form) | {"form": form}))
+                response.headers["Retry-After"] = "60"
+                return response
         else:
             if wants_fragment():
                 db.session.refresh(statement)

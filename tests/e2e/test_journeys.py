@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from portal import signing, tokens
+from portal import signer, signing, tokens
 from portal.extensions import db
 from portal.models import Signature, Statement
 
@@ -122,7 +122,7 @@ def test_live_counter_follows_an_approval_elsewhere(open_page, server):
                 lang="pt-BR", authorised=True, signer_name="Rui"))
             uid = db.session.scalars(db.select(Signature.uid).where(
                 Signature.email == "elsewhere@example.org")).one()
-            signing.confirm(tokens.make("confirm", uid))
+            signer.confirm(tokens.make("confirm", uid))
         approve(server, "elsewhere@example.org")
 
     # A poll that finds the same number says nothing.

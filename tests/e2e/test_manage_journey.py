@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from portal import accounts, signing, tokens
+from portal import accounts, signer, signing, tokens
 from portal.extensions import db
 from portal.models import Signature, Statement
 from portal.views.manage.audit import action_label
@@ -148,7 +148,7 @@ def seed_confirmed(server, statement_id: int, tag: str) -> list[str]:
                 statement_id=statement_id, kind="organisation", name=name, country=COUNTRIES[i], email=email,
                 lang="en", authorised=True, signer_name=f"Signer {i}"))
             uid = db.session.scalars(db.select(Signature.uid).where(Signature.email == email)).one()
-            signing.confirm(tokens.make("confirm", uid))
+            signer.confirm(tokens.make("confirm", uid))
     return names
 
 
