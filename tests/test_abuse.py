@@ -100,7 +100,7 @@ def test_blocked_submission_is_answered_like_a_real_one(app, client, make_statem
         assert db.session.get(Statement, sid).count_total == 0
         event = db.session.scalars(select(ModerationEvent).where(
             ModerationEvent.to_state == "fraudulent")).one()
-        assert f"blocked {kind}" in event.detail
+        assert event.detail.startswith(f"rule:{kind}:")
 
 
 def test_wildcard_domain_does_not_match_lookalikes(app, client, make_statement):
@@ -169,13 +169,20 @@ def test_per_client_limit_shadow_rejects_the_rest(app, client, make_statement):
         assert db.session.get(Statement, sid).count_total == 0
 
 
-def test_per_statement_limit(app, client, make_statement):
+def test_per_statement_limit_answers_honestly_and_keeps_the_input(app, client, make_statement):
     make_statement()
     app.config["SIGN_STATEMENT_RATE_LIMIT"] = "2/minute"
-    for i in range(4):
-        post(client, form_data(client, f"s{i}@clean.example"), ip=f"192.0.2.{10 + i}")
-    assert [state_of(app, f"s{i}@clean.example") for i in range(4)] == [
-        "pending", "pending", "fraudulent", "fraudulent"]
+    answers = [post(client, form_data(client, f"s{i}@clean.example"), ip=f"192.0.2.{10 + i}")
+               for i in range(4)]
+    assert [a.status_code for a in answers] == [303, 303, 429, 429]
+    busy = answers[2].get_data(as_text=True)
+    assert "try again" in busy.lower() or "send the form again" in busy
+    assert 'value="s2@clean.example"' in busy and answers[2].headers["Retry-After"] == "60"
+    with app.app_context():
+        assert db.session.scalars(select(Signature.email)).all() == ["s0@clean.example", "s1@clean.example"]
+        alerts = db.session.scalars(select(ModerationEvent).where(
+            ModerationEvent.action == "statement_limit_reached")).all()
+        assert len(alerts) == 1  # once a minute at most
 
 
 @BOTH

@@ -258,11 +258,16 @@ def test_upgrade_from_0001_keeps_every_row_and_indexes_them(fresh_url, tmp_path_
                 "'validated', FALSE, 1, 'aa', 'kept press', CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO moderation_events (created_at, actor_label, action, statement_id, "
                               "detail) VALUES (CURRENT_TIMESTAMP, 'system', 'published', 1, '')"))
+            # An audit entry about the signature: rebuilding the table must not cascade to it.
+            conn.execute(text("INSERT INTO moderation_events (created_at, actor_label, action, statement_id, "
+                              "signature_id, detail) VALUES (CURRENT_TIMESTAMP, 'signer', 'signed', 1, 1, '')"))
         flask_db(empty_url, instance, "upgrade")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM signatures")).scalars().all() == ["Kept Press"]
             assert conn.execute(text("SELECT deadline_tz FROM statements")).scalar_one() == "UTC"
-            assert conn.execute(text("SELECT before_text FROM moderation_events")).scalar_one() == ""
+            assert conn.execute(text("SELECT before_text, signature_id FROM moderation_events ORDER BY id")
+                                ).all() == [("", None), ("", 1)]
+            assert conn.execute(text("SELECT name_key FROM signatures")).scalar_one() == "kept press"
             condition = search.condition("ept pr", conn.dialect.name)
             from portal.models import Signature
             assert conn.execute(select(Signature.name).where(condition)).scalars().all() == ["Kept Press"]

@@ -11,6 +11,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
+from portal import search
+
 # revision identifiers, used by Alembic.
 revision = '0004'
 down_revision = '0003'
@@ -41,9 +43,11 @@ def upgrade():
                            .values(name_key=_name_key(name or "")))
     op.create_index('uq_signatures_live', 'signatures', ['statement_id', 'email_canonical', 'name_key'],
                     unique=True, sqlite_where=LIVE, postgresql_where=LIVE)
-    with op.batch_alter_table('statements') as batch_op:
-        batch_op.add_column(sa.Column('allowance_until', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('allowance_per_minute', sa.Integer(), nullable=True))
+    # SQLite rebuilt the table (migrations/env.py keeps its foreign keys off meanwhile), which
+    # dropped the search triggers: put them back, and rebuild the index from the rows.
+    search.install(connection)
+    op.add_column('statements', sa.Column('allowance_until', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('statements', sa.Column('allowance_per_minute', sa.Integer(), nullable=True))
 
 
 def downgrade():

@@ -75,7 +75,8 @@ def confirm(token: str):
     signature = _signature("confirm", token)
     form, outcome = _details_form(signature), None
     if _pressed(signature):
-        editable = signature.state == "pending"
+        # A press without the fields (a script, an old page) confirms the details as they are.
+        editable = signature.state in ("pending", "fraudulent") and "name" in request.form
         if not editable or form.validate_on_submit():
             try:
                 outcome = signer.confirm(token, _details(form) if editable else None)
