@@ -29,7 +29,7 @@ from sqlalchemy import select
 from portal import search
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement, StatementTranslation
-from portal.text import SORT_KEY_WEIGHTS, _collator, fold, sort_key
+from portal.text import SORT_KEY_WEIGHTS, _collator, fold, name_key, sort_key
 
 SLUG = "bench-statement"
 PREFIXES = list(
@@ -55,7 +55,7 @@ COUNTRIES = list(
 COLUMNS = tuple(
     "uid,statement_id,kind,name,signer_name,role,website,org_type,authorised,country,"
     "visibility,email,email_canonical,lang,state,launch,ip_hash,confirmation_sends,sort_key,"
-    "search_text,created_at,confirmed_at,moderated_at".split(",")
+    "search_text,created_at,confirmed_at,moderated_at,name_key,screen_reason,proposed".split(",")
 )
 BODY = "\n\n".join(
     [
@@ -146,6 +146,9 @@ def rows(n: int, statement_id: int = 1) -> Iterator[tuple]:
             moment,
             moment,
             moment,
+            name_key(name),
+            "",
+            "",
         )
 
 

@@ -152,7 +152,7 @@ def test_flask_mail_send_delivers_the_confirmation(app, client, runner, make_sta
     assert title in message["Subject"]
     ui = lang.split("-")[0]
     subject = translated(app, ui, "Please confirm your signature: %(title)s")
-    assert message["Subject"] == subject % {"title": title}
+    assert message["Subject"] == subject % {"title": f"\u2068{title}\u2069"}  # isolated, as in the body
     assert message.get_content_type() == "text/plain" and message.get_content_charset() == "utf-8"
     body = message.get_content().replace("\r\n", "\n")
     assert body.rstrip("\n") == outbox(app)[0].body.rstrip("\n")  # whatever the transfer encoding
@@ -164,7 +164,8 @@ def test_flask_mail_send_delivers_the_confirmation(app, client, runner, make_sta
 
     confirm = f"http://localhost/confirm/{token(app, 'confirm', uid)}"
     withdraw = f"http://localhost/withdraw/{token(app, 'withdraw', uid)}"
-    assert re.findall(r"http://\S+", body) == [confirm, withdraw]
+    manage = f"http://localhost/signature/{token(app, 'manage', uid)}"
+    assert re.findall(r"http://\S+", body) == [confirm, withdraw, manage]
     # The links work: the confirm page speaks the signer's language, and its button counts.
     path = confirm.removeprefix("http://localhost")
     page = client.get(path)
@@ -194,7 +195,8 @@ def test_a_resent_confirmation_is_a_second_message_with_the_same_links(app, runn
     first, second = smtp.sink.messages
     assert first["Message-ID"] != second["Message-ID"]
     assert first.get_content() == second.get_content()
-    assert smtp.sink.per_recipient() == {"ana@reporters.example.org": 2}
+    # Each goes to the address as it was typed that time: one mailbox, the same links.
+    assert smtp.sink.per_recipient() == {"ana@reporters.example.org": 1, "ANA+again@reporters.example.org": 1}
 
 
 @pytest.mark.parametrize("outage", ["refused", "tempfail"])
@@ -207,7 +209,7 @@ def test_an_smtp_outage_loses_and_duplicates_nothing(app, make_statement, smtp_d
     sid = make_statement()
     signers = [f"signer{i}@example{i}.org" for i in range(6)]
     for email in signers:
-        sign(app, sid, email, name=f"Group {email}")
+        sign(app, sid, email, name=f"Group {email.split('@')[0]}")
 
     assert deliver(app) == (0, 6)
     rows = outbox(app)

@@ -113,12 +113,18 @@ def seed(app) -> int:
         with app.test_request_context():
             for i, payload in enumerate(PAYLOADS):
                 signing.sign(signing.SignRequest(
-                    statement_id=statement.id, kind="organisation", name=payload[:300],
-                    signer_name=payload[:200], role=payload[:200], country="FR",
+                    statement_id=statement.id, kind="organisation", name=f"Organisation {i}",
+                    signer_name=f"Signer {i}", role="Director", country="FR",
                     website="https://example.org/?q=" + quote(payload)[:250], org_type="ngo",
                     email=f"xss{i}@example.org", lang="en", authorised=True,
                     visibility="full" if i % 3 else "country"))
         ids = db.session.scalars(db.select(Signature.id).order_by(Signature.id)).all()
+        # Signing refuses line breaks and addresses in names now; rows stored before that rule (or
+        # corrected by a coordinator) may still hold anything, so the corpus goes into the rows.
+        for ident, payload in zip(ids, PAYLOADS, strict=True):
+            db.session.execute(db.update(Signature).where(Signature.id == ident).values(
+                name=payload[:300], signer_name=payload[:200], role=payload[:200]))
+        db.session.commit()
         for ident in ids[: len(ids) // 2]:  # half listed, half waiting in the moderation queue
             assert signing.moderate(ident, approve=True)
         return statement.id

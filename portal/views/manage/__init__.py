@@ -75,5 +75,6 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     reports,
     sessions,
     statements,
+    surges,
     translations,
 )

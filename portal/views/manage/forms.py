@@ -100,3 +100,10 @@ class EditSignatureForm(Form):
     role = StringField(_l("Role"), validators=[Length(max=200)])
     note = StringField(_l("What you corrected and why (kept in the audit log)"),
                        validators=[Length(max=500)])
+
+
+class AllowanceForm(Form):
+    minutes = IntegerField(_l("For how many minutes"), default=120,
+                           validators=[DataRequired(_l("Enter a number of minutes.")), NumberRange(15, 1440)])
+    per_minute = IntegerField(_l("Signatures a minute from one network"), default=100,
+                              validators=[DataRequired(_l("Enter a number.")), NumberRange(11, 1000)])

@@ -71,11 +71,14 @@ def new_statement():
 def statement(statement_id: int):
     """A statement's overview: state, next step, link, pause, languages."""
     item = auth.statement_for(statement_id)
-    return render_template("manage/statement.html", statement=item, **_overview(item))
+    return render_template("manage/statement.html", statement=item, **overview(item))
 
 
-def _overview(item: Statement) -> dict:
-    return {"step": authoring.next_step(item),
+def overview(item: Statement) -> dict:
+    """What the statement's overview page shows besides the statement itself."""
+    from .surges import context
+
+    return {**context(item), "step": authoring.next_step(item),
             "languages": translating.overview(item, current_app.config["LANGUAGES"]),
             "add_form": AddCoordinatorForm()}
 
@@ -149,7 +152,7 @@ def _after(item: Statement, message: str, status: int = 200):
     item = db.session.get(Statement, item.id)
     if wants_fragment():
         return render_template("manage/_controls.html", statement=item, message=message,
-                               failed=status >= 400, **_overview(item)), status
+                               failed=status >= 400, **overview(item)), status
     flash(message, "error" if status >= 400 else "info")
     return redirect(url_for(".statement", statement_id=item.id), code=303)
 
