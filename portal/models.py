@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .text import name_key
 
 
 def utcnow() -> datetime:
@@ -181,6 +182,11 @@ class StatementTranslation(db.Model):
     statement: Mapped[Statement] = relationship(back_populates="translations")
 
 
+def _name_key_of_row(context) -> str:
+    """An inserted row's key from its name, whoever inserts it (demo data, fixtures, scripts)."""
+    return name_key(context.get_current_parameters().get("name") or "")
+
+
 # The states in which a signature stands for its address: only one such row per address,
 # statement and organisation. Rejected, withdrawn and fraudulent rows stay for the record but
 # never lock the address out.
@@ -215,7 +221,7 @@ class Signature(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     email_canonical: Mapped[str] = mapped_column(String(254))
     # The organisation's (or person's) name as the duplicate key compares it (text.name_key).
-    name_key: Mapped[str] = mapped_column(String(300), default="")
+    name_key: Mapped[str] = mapped_column(String(300), default=_name_key_of_row)
     lang: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default=SignatureState.pending)
     launch: Mapped[bool] = mapped_column(Boolean, default=False)

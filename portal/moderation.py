@@ -18,9 +18,9 @@ from . import audit, mail, signing
 from .database import write
 from .extensions import db
 from .models import LIVE_STATES, Signature, SignatureState, Statement
-from .signer import EDITABLE, Details, apply_details, proposal
+from .signer import EDITABLE, Details, apply_details, name_taken, proposal
 from .signer_mail import compose
-from .text import escape_like, fold, listing_key
+from .text import escape_like, fold, listing_key, name_key
 from .transitions import move
 
 BULK_MAX = 50
@@ -157,10 +157,14 @@ def correct(c: Correction, actor: audit.Actor) -> bool:
         after = {"name": name, "signer_name": c.signer_name.strip(), "role": c.role.strip()}
         if before == after:
             return False
+        if name_taken(session, signature, name_key(name)):
+            raise ModerationError("name", _(
+                "This address has already signed for an organisation of this name."))
         for key, value in after.items():
             setattr(signature, key, value)
         signature.sort_key = listing_key(name, signature.visibility, signature.country)
         signature.search_text = fold(name)
+        signature.name_key = name_key(name)
         if signature.state == SignatureState.validated:
             statement = session.get(Statement, signature.statement_id)
             statement.version += 1

@@ -58,13 +58,18 @@ def by_token(session, purpose: str, token: str) -> Signature | None:
     return session.scalars(select(Signature).where(Signature.uid == uid)).one_or_none()
 
 
+def name_taken(session, signature: Signature, key: str) -> bool:
+    """True if another live signature of this address on this statement has the name ``key``."""
+    return key != signature.name_key and session.scalar(select(Signature.id).where(
+        Signature.statement_id == signature.statement_id, Signature.id != signature.id,
+        Signature.email_canonical == signature.email_canonical, Signature.name_key == key,
+        Signature.state.in_(LIVE_STATES))) is not None
+
+
 def apply_details(session, signature: Signature, details: Details) -> None:
     """Write ``details`` onto a row; another live row of this address with the new name is refused."""
     key = name_key(details.name)
-    if key != signature.name_key and session.scalar(select(Signature.id).where(
-            Signature.statement_id == signature.statement_id, Signature.id != signature.id,
-            Signature.email_canonical == signature.email_canonical, Signature.name_key == key,
-            Signature.state.in_(LIVE_STATES))) is not None:
+    if name_taken(session, signature, key):
         raise SigningError("name", _("This address has already signed for an organisation of this name."))
     for field, value in asdict(details).items():
         setattr(signature, field, value)

@@ -49,6 +49,16 @@ def action_label(action: str) -> str:
         "exported_full": _("exported with contact emails"),
         "blocked": _("added a block rule"),
         "unblocked": _("removed a block rule"),
+        "resubmitted": _("submitted again before confirming"),
+        "restored": _("restored"),
+        "details_corrected": _("corrected by the signer"),
+        "visibility_lowered": _("shown less, by the signer"),
+        "correction_requested": _("correction asked for by the signer"),
+        "correction_applied": _("applied the signer's correction"),
+        "correction_declined": _("declined the signer's correction"),
+        "statement_limit_reached": _("signing reached the statement's limit"),
+        "allowance_opened": _("opened a launch-event allowance"),
+        "allowance_ended": _("ended a launch-event allowance"),
     }.get(action, action)
 
 

@@ -7,10 +7,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import auth, moderation, signals
+from ... import abuse, auth, moderation, signals, signer
 from ...extensions import db
 from ...fragments import render, wants_fragment
-from ...models import Kind, Statement
+from ...models import Kind, Signature, Statement
+from ...signing import SigningError
 from ...text import countries
 from . import bp, form_status
 from .forms import EditSignatureForm, RejectForm
@@ -74,14 +75,7 @@ def _decide(signature_id: int, approve: bool):
         message = _("Approved.") if approve else _("Rejected.")
     else:
         message = _("Nothing to do: this signature was already moderated or is not confirmed yet.")
-    if wants_fragment():
-        db.session.expire_all()
-        signature = db.session.get(type(signature), signature.id)
-        return render_template("manage/_signature.html", row=signature, message=message, decided=True,
-                               slugs={signature.statement_id: signature.statement.slug}, signals={},
-                               reject_form=RejectForm(), back=_back(""), f=None)
-    flash(message, "info" if changed else "error")
-    return redirect(_back(url_for(".statement_queue", statement_id=signature.statement_id)), code=303)
+    return _row_answer(signature.id, message, failed=not changed)
 
 
 @bp.post("/signatures/<int:signature_id>/approve")
@@ -96,6 +90,47 @@ def approve(signature_id: int):
 def reject(signature_id: int):
     """Reject one signature, with an optional reason."""
     return _decide(signature_id, False)
+
+
+def _row_answer(signature_id: int, message: str, failed: bool = False):
+    """After a one-row action: the refreshed row for htmx, a 303 back for a plain browser."""
+    if wants_fragment():
+        db.session.expire_all()
+        signature = db.session.get(Signature, signature_id)
+        return render_template("manage/_signature.html", row=signature, message=message, decided=True,
+                               slugs={signature.statement_id: signature.statement.slug}, signals={},
+                               reject_form=RejectForm(), back=_back(""), f=None)
+    flash(message, "error" if failed else "info")
+    signature = db.session.get(Signature, signature_id)
+    return redirect(_back(url_for(".statement_queue", statement_id=signature.statement_id)), code=303)
+
+
+@bp.post("/signatures/<int:signature_id>/restore")
+@auth.login_required
+def restore(signature_id: int):
+    """Undo a shadow rejection: the owner gets the confirmation email and still has to confirm."""
+    signature = auth.signature_for(signature_id)
+    try:
+        restored = moderation.restore(signature.id, auth.actor())
+    except moderation.ModerationError as error:
+        return _row_answer(signature.id, error.message, failed=True)
+    return _row_answer(signature.id, _("Restored: the confirmation email is on its way.") if restored
+                       else _("Nothing to do: this signature is not set aside."))
+
+
+@bp.post("/signatures/<int:signature_id>/correction")
+@auth.login_required
+def correction(signature_id: int):
+    """Apply or decline the corrections a signer asked for after approval."""
+    signature = auth.signature_for(signature_id)
+    accept = request.form.get("action") == "apply"
+    try:
+        changed = moderation.decide_correction(signature.id, accept, auth.actor())
+    except SigningError as error:
+        return _row_answer(signature.id, error.message, failed=True)
+    if not changed:
+        return _row_answer(signature.id, _("Nothing to do: no correction is waiting."))
+    return _row_answer(signature.id, _("Correction applied.") if accept else _("Correction declined."))
 
 
 @bp.post("/moderation/bulk")
@@ -150,5 +185,18 @@ def signature_state_label(state: str) -> str:
     return {
         "pending": _("email not confirmed yet"), "confirmed": _("confirmed, awaiting approval"),
         "validated": _("approved"), "rejected": _("rejected"), "withdrawn": _("withdrawn"),
-        "fraudulent": _("set aside as fraudulent"), "invalidated": _("invalidated"), "all": _("all"),
+        "fraudulent": _("set aside as fraudulent"), "invalidated": _("invalidated"),
+        "corrections": _("corrections asked for by signers"), "all": _("all"),
     }.get(state, state)
+
+
+@bp.app_template_global("reason_labels")
+def reason_labels(reasons: str) -> list[str]:
+    """Why a submission was set aside, in words."""
+    return abuse.reason_labels(reasons)
+
+
+@bp.app_template_global("proposal")
+def proposal(signature) -> dict[str, str]:
+    """The corrections a signer asked for, waiting for a coordinator."""
+    return signer.proposal(signature)
