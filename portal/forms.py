@@ -46,7 +46,8 @@ class StrippedForm(FlaskForm):
     class Meta:
         # Filter, then validate: " " is empty and a pasted URL loses stray spaces.
         def bind_field(self, form, unbound_field, options):
-            options.setdefault("filters", []).append(_strip)
+            # The field's own filters come after the stripping (binding options replace them).
+            options["filters"] = [_strip, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, **options)
 
 

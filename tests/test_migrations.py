@@ -260,7 +260,8 @@ def test_upgrade_from_0001_keeps_every_row_and_indexes_them(fresh_url, tmp_path_
                               "detail) VALUES (CURRENT_TIMESTAMP, 'system', 'published', 1, '')"))
             # An audit entry about the signature: rebuilding the table must not cascade to it.
             conn.execute(text("INSERT INTO moderation_events (created_at, actor_label, action, statement_id, "
-                              "signature_id, detail) VALUES (CURRENT_TIMESTAMP, 'signer', 'signed', 1, 1, '')"))
+                              "signature_id, detail) "
+                              "VALUES (CURRENT_TIMESTAMP, 'signer', 'signed', 1, 1, '')"))
         flask_db(empty_url, instance, "upgrade")
         with engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM signatures")).scalars().all() == ["Kept Press"]
