@@ -20,6 +20,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 LANGUAGES = ["en", "fr", "es", "ar", "ru"]
 SLUG = "release-marta-ilieva"  # published, pre-moderated, with a deadline and 420 signatures
+GENEROUS = {name: "100000/minute" for name in (
+    "SIGN_RATE_LIMIT", "SIGN_STATEMENT_RATE_LIMIT", "LINK_RATE_LIMIT", "LINK_STATEMENT_RATE_LIMIT",
+    "API_RATE_LIMIT", "API_STATEMENT_RATE_LIMIT", "LOGIN_RATE_LIMIT")}
 # Two shared cores under a full test run: give assertions room before calling something missing.
 expect.set_options(timeout=10_000)
 
@@ -79,13 +82,16 @@ def server(tmp_path_factory):
     os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
     try:
         app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
-                          "MAIL_SENDER_THREAD": False, "RATELIMIT_ENABLED": False})
+                          "MAIL_SENDER_THREAD": False, "RATELIMIT_ENABLED": True, **GENEROUS})
     finally:
         del os.environ["PORTAL_INSTANCE_PATH"]
     with app.app_context():
         db.create_all()
         login = demo.load()
-    with live_server(database_url, instance, workers=1) as running:
+    # The limits are on, as shipped, but far above what one browser sends (the test process shares
+    # their store, through the same instance folder, to push a statement past its own limit).
+    limits = {"PORTAL_RATELIMIT_ENABLED": "true", **{f"PORTAL_{k}": v for k, v in GENEROUS.items()}}
+    with live_server(database_url, instance, workers=1, extra_env=limits) as running:
         app.config["BASE_URL"] = running.url
         yield Server(url=running.url, app=app, login=login)
         log = running.log_text()

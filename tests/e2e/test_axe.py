@@ -32,6 +32,7 @@ PUBLIC = {  # endpoint -> path for a language
     "outlets.letter": "/{lang}/s/" + SLUG + "/print",
     "signatures.confirm": "/confirm/{confirm}",
     "signatures.withdraw": "/withdraw/{withdraw}",
+    "signatures.manage": "/signature/{manage}",
     "errors.404": "/{lang}/s/no-such-statement",
 }
 WORKSPACE = {  # behind login; the workspace speaks the browser's language
@@ -79,7 +80,7 @@ def links(server) -> dict:
             sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
                 Signature.email == email)).one()
             values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                            "withdraw": tokens.make("withdraw", uid)}
+                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
         accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
         invitation = accounts.invitation_token(db.session.scalars(
             db.select(Coordinator).where(Coordinator.email == "invited@example.org")).one())
