@@ -173,6 +173,8 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
         self.prefix.cleanup()
 
     def __enter__(self) -> Nginx:
