@@ -133,3 +133,9 @@ def test_the_micro_cache_keeps_hosts_and_schemes_apart(site):
     plain = client.get(url, base_url=own)
     assert "<strong>0</strong>" in plain.get_data(as_text=True)  # still its own entry
     assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_the_400_speaks_the_readers_language(site):
+    response = site.test_client().get(f"/fr/s/{SLUG}", headers={"Host": "evil.example", "Accept-Language": "fr"})
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == f"Ce site ne répond pas à cette adresse. Son adresse est {BASE}\n"
