@@ -136,6 +136,8 @@ def test_the_micro_cache_keeps_hosts_and_schemes_apart(site):
 
 
 def test_the_400_speaks_the_readers_language(site):
-    response = site.test_client().get(f"/fr/s/{SLUG}", headers={"Host": "evil.example", "Accept-Language": "fr"})
+    headers = {"Host": "evil.example", "Accept-Language": "fr"}
+    response = site.test_client().get(f"/fr/s/{SLUG}", headers=headers)
     assert response.status_code == 400
-    assert response.get_data(as_text=True) == f"Ce site ne répond pas à cette adresse. Son adresse est {BASE}\n"
+    french = f"Ce site ne répond pas à cette adresse. Son adresse est {BASE}\n"
+    assert response.get_data(as_text=True) == french
