@@ -25,15 +25,19 @@ FILE_MODE = 0o600
 def make_folder(path: str | os.PathLike) -> None:
     """Create the instance folder 0700; warn if an existing one is open to others.
 
-    An existing folder's mode is left as the administrator set it (a group may be meant to
-    read it), but the log says so.
+    A folder that holds nothing yet (a fresh checkout's ``instance/`` with its ``.gitkeep``)
+    is made 0700 too. One in use keeps the mode its administrator gave it (a group may be
+    meant to read it), but the log says so.
     """
     folder = Path(path)
     if not folder.exists():
         folder.mkdir(parents=True, mode=FOLDER_MODE)
         folder.chmod(FOLDER_MODE)  # mkdir's mode is filtered by the umask
-    elif stat.S_IMODE(folder.stat().st_mode) & 0o007:
-        log.warning("the instance folder %s is readable by other users: chmod 700 it", folder)
+    elif stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        if {entry.name for entry in folder.iterdir()} <= {".gitkeep"}:
+            folder.chmod(FOLDER_MODE)
+        elif stat.S_IMODE(folder.stat().st_mode) & 0o007:
+            log.warning("the instance folder %s is readable by other users: chmod 700 it", folder)
 
 
 def private_file(path: str | os.PathLike) -> Path:

@@ -55,10 +55,23 @@ def test_a_fresh_instance_folder_and_every_file_in_it_are_private(tmp_path, monk
     assert not loose, f"readable by others: {loose}"
 
 
+def test_a_checked_out_empty_folder_is_made_private(tmp_path, monkeypatch):
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    folder.chmod(0o755)
+    (folder / ".gitkeep").touch()  # as the repository ships it
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(folder))
+    app = create_app({"TESTING": True, "MAIL_SENDER_THREAD": False, "SECRET_KEY": "k" * 32})
+    with app.app_context():
+        db.engine.dispose()
+    assert mode(folder) == 0o700
+
+
 def test_an_existing_folder_open_to_others_is_reported_not_changed(tmp_path, monkeypatch, caplog):
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o755)
+    (folder / "config.py").write_text("LOG_LEVEL = 'WARNING'\n")  # in use: the administrator's
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(folder))
     app = create_app({"TESTING": True, "MAIL_SENDER_THREAD": False, "SECRET_KEY": "k" * 32})
     with app.app_context():
