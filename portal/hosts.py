@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask import Flask, has_request_context, request
+from werkzeug.exceptions import SecurityError
 
 
 def base_url(config: Mapping) -> str:
@@ -40,7 +41,15 @@ def trusted_hosts(config: Mapping) -> list[str]:
 
 
 class Portal(Flask):
-    """Flask, except that an absolute URL starts with ``BASE_URL``, never with the request's host."""
+    """Flask, except that an absolute URL starts with ``BASE_URL``, never with the request's host,
+    and a request under a host it does not answer to is refused before anything else runs."""
+
+    def preprocess_request(self):
+        # Flask raises the untrusted host only at dispatch; a before_request hook that aborted
+        # first (a JSON body, a NUL) would have its error page built without any URL adapter.
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+        return super().preprocess_request()
 
     def url_for(self, endpoint: str, /, *, _external: bool | None = None, **values) -> str:
         if not _external:

@@ -141,3 +141,17 @@ def test_the_400_speaks_the_readers_language(site):
     assert response.status_code == 400
     french = f"Ce site ne répond pas à cette adresse. Son adresse est {BASE}\n"
     assert response.get_data(as_text=True) == french
+
+
+def test_a_forged_host_is_refused_before_any_other_check(site):
+    """A JSON body (415), a NUL (400) or a cross-site sign (403) under a forged host: still the plain 400."""
+    client = site.test_client()
+    cases = [("POST", f"/en/s/{SLUG}/sign", {"json": {"name": 1}}), ("GET", "/en/?q=%00", {}),
+             ("POST", "/manage/login", {"data": {"x": "\x00"}}), ("GET", "/nowhere", {}),
+             ("POST", f"/en/s/{SLUG}/sign", {"headers": {"Sec-Fetch-Site": "cross-site"}}),
+             ("DELETE", "/healthz", {})]
+    for method, path, kwargs in cases:
+        headers = {"Host": "evil.example", **kwargs.pop("headers", {})}
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        assert response.status_code == 400, (method, path)
+        assert response.get_data(as_text=True).startswith("This site does not answer to that address.")
