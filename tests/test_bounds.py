@@ -38,6 +38,8 @@ def test_login_with_a_line_break_in_next_goes_home(client, auth):
         assert "evil" not in response.headers.get("Set-Cookie", "")
     response = auth.login(query_string={"next": "/manage/\x00Set-Cookie: evil=1"})
     assert response.status_code == 400 and "evil" not in response.headers.get("Set-Cookie", "")
+    response = auth.login(query_string={"next": "/manage/audit?q=é😀 x"})  # unicode is no control character
+    assert response.headers["Location"] == "/manage/audit?q=%C3%A9%F0%9F%98%80%20x"
 
 
 def test_moderation_with_a_line_break_in_its_return_path_goes_to_the_queue(app, auth, people):
