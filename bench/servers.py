@@ -120,6 +120,7 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
     def __enter__(self) -> Gunicorn:
         return self
@@ -173,6 +174,8 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stderr:
+            self.process.stderr.close()
         self.prefix.cleanup()
 
     def __enter__(self) -> Nginx:

@@ -8,14 +8,14 @@ import os
 import click
 from flask import Flask
 
-from . import config
+from . import config, hosts, instance
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults < instance/config.py < PORTAL_* environment < test_config."""
-    app = Flask(__name__, instance_relative_config=True,
-                instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None)
-    os.makedirs(app.instance_path, exist_ok=True)
+    app = hosts.Portal(__name__, instance_relative_config=True,
+                       instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None)
+    instance.make_folder(app.instance_path)
     app.config.from_object(config.Defaults)
     app.config["LANGUAGES"] = config.LANGUAGES
     app.config.from_pyfile("config.py", silent=True)
@@ -25,17 +25,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(app.config, app.instance_path)
+    # Absolute URLs come from BASE_URL (hosts.Portal); any other Host header gets a 400.
+    app.config["TRUSTED_HOSTS"] = hosts.trusted_hosts(app.config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     from . import ratelimits
 
     ratelimits.configure(app)  # counters shared by all workers: Redis, else SQL
+    instance.private_databases([app.config["SQLALCHEMY_DATABASE_URI"],
+                                app.config.get("RATELIMIT_STORAGE_OPTIONS", {}).get("url", "")])
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
-    hops = int(app.config.get("PROXY_HOPS") or 0)
-    if hops > 0:
-        # Client address and scheme come only from this many trusted proxies (see deploy/).
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from . import caching, database, filters, fragments, guards, headers, i18n
     from .extensions import babel, compress, csrf, db, limiter, migrate
@@ -51,17 +49,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     fragments.init_app(app)
     caching.init_app(app)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        # Client address and scheme come only from this many trusted proxies (see deploy/).
+        # Outside the micro-cache, so that it keys on the scheme the app will see.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     worker.init_app(app)
     with app.app_context():
         database.tune_sqlite(db.engine)
 
+    guards.init_app(app)  # before the blueprints: it bounds the <int:...> converter they compile
     from .views import register
 
     register(app)
     i18n.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
-    guards.init_app(app)
 
     from . import cli
 

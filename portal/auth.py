@@ -95,8 +95,17 @@ def current_coordinator() -> Coordinator | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A local path to return to after login; anything pointing elsewhere is dropped."""
+    """A local path to return to after login; anything pointing elsewhere is dropped.
+
+    So is a path holding a control or format character, a surrogate or a line separator: CR
+    or LF would split the ``Location`` header (a 500 at best), and the others have no place
+    in a path of ours.
+    """
+    from unicodedata import category
+
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if len(target) > 2000 or any(category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

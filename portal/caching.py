@@ -115,7 +115,7 @@ class MicroCache:
     with a 304; while one thread refreshes an expired entry, the others are served the
     previous copy. A reload (``Cache-Control: no-cache`` or ``max-age=0``) goes to the app and
     refreshes the entry. Only responses the app marked ``Cache-Control: public`` without a cookie
-    are kept, keyed on everything they vary on.
+    are kept, keyed on everything they vary on, and on the scheme and host they were asked under.
     """
 
     PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count|/thanks)?$")
@@ -134,8 +134,10 @@ class MicroCache:
         # A reload asks caches to check with the origin (RFC 9111 §5.2.1): pass it to the app.
         asked = environ.get("HTTP_CACHE_CONTROL", "").replace(" ", "")
         reload = "no-cache" in asked or "max-age=0" in asked or environ.get("HTTP_PRAGMA") == "no-cache"
-        key = (environ["PATH_INFO"], environ.get("QUERY_STRING", ""),
-               *(environ.get(name, "") for name in self.VARY))
+        # Host and scheme too: the app refuses hosts it does not serve and builds its links from
+        # BASE_URL, but a page kept for one host must never be handed to another anyway.
+        key = (environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""), environ["PATH_INFO"],
+               environ.get("QUERY_STRING", ""), *(environ.get(name, "") for name in self.VARY))
         with self.lock:
             hit = self.store.get(key)
             usable = not reload and hit is not None and (hit[0] > time.monotonic() or key in self.refreshing)

@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from flask import Config
+
 ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = ["en", "fr", "es", "ar", "ru"]
@@ -49,6 +51,8 @@ class Defaults:
     MIN_FILL_SECONDS = 2  # a sign form sent sooner after it was rendered is shadow-rejected
     RETENTION_DAYS = 180  # after a statement closes: contact emails and IP hashes are purged
     SESSION_COOKIE_SECURE = None  # None: Secure exactly when BASE_URL is https
+    # Hosts answered besides BASE_URL's (e.g. an onion address); any other Host header gets a 400.
+    EXTRA_HOSTS: list[str] = []
 
 
 def from_environment(prefix: str = "PORTAL_") -> dict:
@@ -65,6 +69,15 @@ def from_environment(prefix: str = "PORTAL_") -> dict:
             value = raw
         found[key[len(prefix):]] = value
     return found
+
+
+def proxy_hops(instance_path: str) -> int:
+    """``PROXY_HOPS`` as the app will read it (instance/config.py, then ``PORTAL_PROXY_HOPS``),
+    for gunicorn.conf.py, which must decide before any app exists."""
+    settings = Config(instance_path)
+    settings.from_pyfile("config.py", silent=True)
+    settings.update(from_environment())
+    return int(settings.get("PROXY_HOPS") or 0)
 
 
 def secret_key(instance_path: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from . import instance
 from .accounts import create_coordinator
 from .counts import reconcile
 from .database import write
@@ -179,5 +180,5 @@ def load(seed: int = 7) -> tuple[str, str]:
         # so a failed load never leaves statements that make ``--if-empty`` skip for good.
         email, password = "coordinator@undersigned.example", secrets.token_urlsafe(12)
         create_coordinator(email, "Demo Coordinator", password, admin=True)
-    Path(current_app.instance_path, "demo-login.txt").write_text(f"{email}\n{password}\n")
+    instance.write_private(Path(current_app.instance_path, "demo-login.txt"), f"{email}\n{password}\n")
     return email, password

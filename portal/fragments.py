@@ -17,7 +17,9 @@ def init_app(app: Flask) -> None:
 
 
 def _vary(response: Response) -> Response:
-    response.vary.add("HX-Request")
+    # The three headers wants_fragment() reads: a boosted or history-restore request gets the page.
+    for name in ("HX-Request", "HX-Boosted", "HX-History-Restore-Request"):
+        response.vary.add(name)
     return response
 
 

@@ -33,7 +33,8 @@ def test_public_gets_are_shared_cacheable_and_set_no_cookie(client, make_stateme
     assert "Set-Cookie" not in response.headers
     cache_control = response.headers["Cache-Control"]
     assert cache_control.startswith("public, max-age=") and "stale-while-revalidate=" in cache_control
-    assert {v.strip() for v in response.headers["Vary"].split(",")} <= {"HX-Request", "Accept-Encoding"}
+    assert {v.strip() for v in response.headers["Vary"].split(",")} <= {
+        "HX-Request", "HX-Boosted", "HX-History-Restore-Request", "Accept-Encoding"}
     assert response.headers["ETag"].startswith('W/"')
 
 

@@ -105,6 +105,9 @@ def request_for(draw, rules, known: Known):
                                          "application/x-www-form-urlencoded; charset=latin-1"]),
         "Sec-Fetch-Site": st.sampled_from(["cross-site", "same-origin", "none"]),
         "Origin": st.sampled_from(["null", "http://localhost", "https://evil.example"]),
+        # A forged host is refused before any other check runs (tests/test_hosts.py).
+        "Host": st.sampled_from(["evil.example", "localhost:80", "localhost.evil.example", "[::1]", ""]),
+        "X-Forwarded-Host": st.sampled_from(["evil.example", "localhost"]),
     }))
     # As on the wire: UTF-8 bytes read as latin-1, without line breaks (no server sees those).
     headers = {k: re.sub(r"[\r\n]", " ", v.encode("utf-8", "replace").decode("latin-1"))[:2000]

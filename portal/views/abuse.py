@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .. import abuse, auth, invalidation
+from .. import abuse, auth, guards, invalidation
 from ..audit import Actor
 from ..extensions import db
 from ..fragments import render
@@ -99,7 +99,7 @@ def _chosen_statement(raw: str | None) -> int | None:
         if _scope() is not None:
             abort(404)
         return None
-    return auth.statement_for(raw).id
+    return auth.statement_for(guards.id_or_slug(raw)).id
 
 
 def _rules() -> list[BlockRule]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db
 from ..fragments import reswap, wants_fragment
+from ..hosts import base_url
 from .api import error_response, is_api_request
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,25 @@ def _resubmit():
     return response
 
 
+def _untrusted_host():
+    """A ``Host`` this site does not answer to (``TRUSTED_HOSTS``): said in plain text.
+
+    Routing never ran, so no URL can be built: no page template, only the real address.
+    """
+    message = _("This site does not answer to that address. Its address is %(url)s",
+                url=base_url(current_app.config))
+    if is_api_request():
+        response = error_response(BadRequest(message))
+    else:
+        response = make_response(message + "\n", 400)
+        response.mimetype = "text/plain"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(SecurityError, lambda _error: _untrusted_host())
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         if request.endpoint == "statements.sign":

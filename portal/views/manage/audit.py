@@ -8,7 +8,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from ... import audit as service
-from ... import auth
+from ... import auth, guards
 from ...fragments import render
 from . import bp
 
@@ -74,14 +74,13 @@ def audit():
     args = request.args
     ids = auth.managed_ids(auth.current_coordinator())
     statement = args.get("statement", "")
-    statement_id = auth.statement_for(statement).id if statement else None
+    statement_id = auth.statement_for(guards.id_or_slug(statement)).id if statement else None
     until = _day(args.get("until", ""))
-    before = args.get("before", "")
     f = service.AuditFilter(
         statement_ids=ids, statement_id=statement_id, action=args.get("action", "")[:40],
         actor=args.get("actor", "")[:60], since=_day(args.get("since", "")),
         until=until + timedelta(days=1) if until else None,
-        before_id=int(before) if before.isdigit() and len(before) < 12 else None)
+        before_id=guards.bounded_id(args.get("before")))
     events = service.events(f)
     more = args.to_dict() | {"before": events[-1].id} if len(events) == f.limit else None
     return render("manage/audit.html", "manage/_audit.html", events=events, f=f, args=args, more=more,

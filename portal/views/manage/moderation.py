@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import abuse, auth, moderation, signals, signer
+from ... import abuse, auth, guards, moderation, signals, signer
 from ...extensions import db
 from ...fragments import render, wants_fragment
 from ...models import Kind, Signature, Statement
@@ -21,13 +21,12 @@ def _filters(statement_id: int | None) -> moderation.QueueFilter:
     args = request.args
     state = args.get("state", "confirmed")
     kind = args.get("kind", "")
-    after = args.get("after", "")
     return moderation.QueueFilter(
         statement_ids=auth.managed_ids(auth.current_coordinator()), statement_id=statement_id,
         state=state if state in moderation.STATES else "confirmed",
         kind=kind if kind in set(Kind) else "", country=args.get("country", "")[:2].upper(),
         q=args.get("q", "")[:100].strip(), order="newest" if args.get("order") == "newest" else "oldest",
-        after_id=int(after) if after.isdigit() and len(after) < 10 else None)
+        after_id=guards.bounded_id(args.get("after")))
 
 
 def _queue(statement: Statement | None):
