@@ -33,6 +33,7 @@ INCR = text(
     f"expires_at = CASE WHEN {TABLE}.expires_at <= :now THEN :now + :expiry "
     f"ELSE {TABLE}.expires_at END RETURNING hits"
 )
+PURGE = text(f"DELETE FROM {TABLE} WHERE expires_at <= :now")
 
 
 class SQLStorage(Storage):
@@ -78,9 +79,14 @@ class SQLStorage(Storage):
         with self._connect().begin() as conn:
             hits = conn.execute(INCR, {"key": key, "amount": amount, "now": now,
                                        "expiry": float(expiry)}).scalar_one()
-            if random.random() < 0.01:
-                conn.execute(text(f"DELETE FROM {TABLE} WHERE expires_at <= :now"), {"now": now})
+            if random.random() < 0.01:  # opportunistic; `flask statements tick` purges on schedule
+                conn.execute(PURGE, {"now": now})
         return int(hits)
+
+    def purge(self) -> int:
+        """Delete every expired counter. :returns: how many."""
+        with self._connect().begin() as conn:
+            return conn.execute(PURGE, {"now": time.time()}).rowcount or 0
 
     def _row(self, key: str):
         with self._connect().connect() as conn:
@@ -173,3 +179,13 @@ def exceeded(setting: str, *identifiers: str) -> bool:
         if not strategy.hit(item, setting.lower(), *identifiers):
             over = True
     return over
+
+
+def purge() -> int:
+    """Delete expired counters from the SQL store (Redis expires its keys itself).
+
+    :returns: how many were deleted.
+    """
+    strategy: FixedWindowRateLimiter = current_app.extensions["portal.ratelimits"]
+    storage = strategy.storage
+    return storage.purge() if isinstance(storage, SQLStorage) else 0
