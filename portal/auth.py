@@ -70,6 +70,9 @@ def log_out() -> None:
             transaction.execute(update(Coordinator).where(Coordinator.id == coordinator.id)
                                 .values(session_epoch=Coordinator.session_epoch + 1))
     session.clear()
+    rotate = getattr(session, "rotate", None)
+    if rotate is not None:  # whatever the session still holds (a flash message) moves to a new id
+        rotate()
     g.coordinator = None
 
 
