@@ -49,6 +49,9 @@ def action_label(action: str) -> str:
         "exported_full": _("exported with contact emails"),
         "blocked": _("added a block rule"),
         "unblocked": _("removed a block rule"),
+        "password_changed": _("changed their password"),
+        "password_reset_issued": _("issued a password reset link"),
+        "password_reset_used": _("set a password through a reset link"),
     }.get(action, action)
 
 
