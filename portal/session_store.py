@@ -18,6 +18,7 @@ form token may live; :func:`purge` deletes them, opportunistically and from
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import secrets
 from datetime import timedelta
@@ -26,12 +27,14 @@ from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SessionInterface
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .database import insert_for, side_connection
 from .models import utcnow
 from .records import WebSession
 
 ID_BYTES = 32
+log = logging.getLogger(__name__)
 
 
 def _hashed(sid: str) -> str:
@@ -66,9 +69,14 @@ class DatabaseSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app)) or ""
         if not 20 <= len(sid) <= 100:
             return ServerSession(stale=bool(sid))
-        with side_connection() as conn:
-            data = conn.execute(select(WebSession.data).where(
-                WebSession.id_hash == _hashed(sid), WebSession.expires_at > utcnow())).scalar_one_or_none()
+        try:
+            with side_connection() as conn:
+                data = conn.execute(select(WebSession.data).where(
+                    WebSession.id_hash == _hashed(sid), WebSession.expires_at > utcnow())
+                ).scalar_one_or_none()
+        except SQLAlchemyError as error:  # the database is unreachable: anonymous for this request
+            log.warning("session not read: %s", type(error).__name__)
+            return ServerSession()
         if data is None:
             return ServerSession(stale=True)
         try:
@@ -77,6 +85,14 @@ class DatabaseSessionInterface(SessionInterface):
             return ServerSession(stale=True)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        try:
+            self._save(app, session, response)
+        except SQLAlchemyError as error:
+            # Not stored: the next form from this page answers "expired, send it again", which
+            # beats turning this response (perhaps an error page already) into a bare 500.
+            log.warning("session not stored: %s", type(error).__name__)
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         if session.accessed:
