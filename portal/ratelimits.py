@@ -6,6 +6,11 @@ they live in SQL, through :class:`SQLStorage`, a ``limits`` storage registered u
 gunicorn's workers (and hosts, on PostgreSQL) see the same counts. On SQLite the
 counters get a file of their own next to the database, so that they never wait for the
 signatures' write lock; on PostgreSQL they share the app's database.
+
+Keys never hold an address or an email: clients are keyed by their keyed hash
+(:func:`portal.clients.ip_hash`, an IPv4 address or an IPv6 /64) and logins by
+:func:`portal.clients.account_hash`. Expired counters are deleted opportunistically and by
+:func:`purge` (``flask statements tick``, ``flask ratelimits purge``).
 """
 
 from __future__ import annotations
