@@ -91,12 +91,10 @@ def period_secret(current: str | None = None) -> str:
     found = cache.get(current)
     if found is not None:
         return found
-    with side_connection() as conn:
+    with side_connection(write=False) as conn:
         found = _stored(conn, current)
     if found is None:
-        # A transaction whose first statement writes: on SQLite it waits for the write lock
-        # instead of failing on a read snapshot that another worker has since overtaken.
-        with side_connection() as conn:
+        with side_connection() as conn:  # BEGIN IMMEDIATE on SQLite: concurrent creators queue
             found = _create(conn, current)
     cache.clear()
     cache[current] = found

@@ -73,8 +73,11 @@ def writing() -> bool:
 
 
 @contextmanager
-def side_connection() -> Iterator[Connection]:
+def side_connection(write: bool = True) -> Iterator[Connection]:
     """A short transaction of its own, outside the session's, committed at the end of the block.
+
+    :param write: the block writes, so on SQLite it starts with ``BEGIN IMMEDIATE`` like
+        every write; a read-only block starts a plain ``BEGIN`` and blocks no writer.
 
     Inside a :func:`write` block it joins that transaction instead: on SQLite a second
     connection would wait for the write lock the first one holds.
@@ -82,8 +85,12 @@ def side_connection() -> Iterator[Connection]:
     if writing():
         yield db.session.connection()
         return
-    with db.engine.begin() as conn:
-        yield conn
+    token = _write_intent.set(write)
+    try:
+        with db.engine.begin() as conn:
+            yield conn
+    finally:
+        _write_intent.reset(token)
 
 
 def insert_for(conn: Connection):

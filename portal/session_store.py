@@ -70,7 +70,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not 20 <= len(sid) <= 100:
             return ServerSession(stale=bool(sid))
         try:
-            with side_connection() as conn:
+            with side_connection(write=False) as conn:
                 data = conn.execute(select(WebSession.data).where(
                     WebSession.id_hash == _hashed(sid), WebSession.expires_at > utcnow())
                 ).scalar_one_or_none()
