@@ -11,8 +11,8 @@ A session gets a row and a cookie only once something is stored in it (the works
 CSRF token, a login, a flash message): the public pages, which store nothing, set no
 cookie. A login issues a new id (:meth:`ServerSession.rotate`); an emptied session
 (logout) deletes its row and its cookie. Rows expire after the longest a session or a
-form token may live; :func:`purge` deletes them, opportunistically and from
-``flask statements tick``.
+form token may live (an anonymous one after an hour); :func:`purge` deletes them,
+opportunistically and from ``flask statements tick``.
 """
 
 from __future__ import annotations
@@ -56,8 +56,15 @@ class ServerSession(SecureCookieSession):
         self.modified = True
 
 
-def lifetime(app: Flask) -> timedelta:
-    """How long a row lives: the absolute session limit or the form token's, the longer."""
+ANONYMOUS = timedelta(hours=1)
+
+
+def lifetime(app: Flask, session: ServerSession) -> timedelta:
+    """How long a row lives from its last write: a logged-in session, the absolute session
+    limit or the form token's, the longer; an anonymous one (the login page's CSRF secret),
+    an hour, so a flood of login pages cannot fill the table for long."""
+    if "coordinator_id" not in session:
+        return ANONYMOUS
     hours = int(app.config.get("MANAGE_SESSION_HOURS", 12))
     return timedelta(seconds=max(hours * 3600, int(app.config.get("WTF_CSRF_TIME_LIMIT") or 0)))
 
@@ -115,7 +122,7 @@ class DatabaseSessionInterface(SessionInterface):
             session.sid = secrets.token_urlsafe(ID_BYTES)
         now = utcnow()
         values = {"id_hash": _hashed(session.sid), "data": self.serializer.dumps(dict(session)),
-                  "expires_at": now + lifetime(app)}
+                  "expires_at": now + lifetime(app, session)}
         with side_connection() as conn:
             if fresh and old is not None:
                 conn.execute(delete(WebSession).where(WebSession.id_hash == _hashed(old)))
