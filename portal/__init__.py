@@ -35,11 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
                                 app.config.get("RATELIMIT_STORAGE_OPTIONS", {}).get("url", "")])
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 
-    from . import caching, database, filters, fragments, guards, headers, i18n
+    from . import caching, database, filters, fragments, guards, headers, i18n, session_store
     from .extensions import babel, compress, csrf, db, limiter, migrate
     from .mail import worker
 
     db.init_app(app)
+    session_store.init_app(app)  # the session cookie holds only a random id
     if app.testing or click.get_current_context(silent=True) is not None:
         # Only the `flask db` commands need Alembic; gunicorn workers serve without it.
         migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))

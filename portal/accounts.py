@@ -1,21 +1,27 @@
-"""Coordinator accounts: argon2id hashes, rehashing, invitations."""
+"""Coordinator accounts: argon2id hashes, rehashing, invitations, password changes and resets."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import audit
+from .audit import Actor
 from .database import write
 from .extensions import db
 from .mail import queue, worker
-from .models import Coordinator, new_uid
+from .models import Coordinator, new_uid, utcnow
+from .records import PasswordReset
 
 MIN_PASSWORD = 12
 _dummies: dict[tuple[int, int, int], str] = {}
@@ -168,10 +174,114 @@ def set_password(coordinator_id: int, password: str) -> Coordinator:
     :raises AccountError: the password is too short.
     """
     _check_password(password)
+    hashed = hasher().hash(password)  # before the lock: argon2 takes a while
     with write() as session:
         coordinator = session.get(Coordinator, coordinator_id)
-        coordinator.password_hash = hasher().hash(password)
+        coordinator.password_hash = hashed
+        coordinator.session_epoch = Coordinator.session_epoch + 1
+    db.session.refresh(coordinator)
     return coordinator
+
+
+def change_password(coordinator_id: int, current: str, password: str) -> Coordinator:
+    """Change one's own password; the current one is required. Every other session ends.
+
+    :raises AccountError: the current password is wrong, or the new one is too short or the same.
+    """
+    coordinator = db.session.get(Coordinator, coordinator_id)
+    try:
+        hasher().verify(coordinator.password_hash, (current or "")[:1024])
+    except (VerificationError, InvalidHashError):
+        raise AccountError("current", _("The current password is wrong.")) from None
+    if password == current:
+        raise AccountError("password", _("Choose a password different from the current one."))
+    coordinator = set_password(coordinator_id, password)
+    with write() as session:
+        audit.record(session, Actor(coordinator.id, coordinator.name or coordinator.email),
+                     "password_changed", detail=f"{coordinator.name} (#{coordinator.id})")
+    return coordinator
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_link(token: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/manage/reset/{token}"
+
+
+def issue_reset(coordinator_id: int, actor: Actor, send: bool = False) -> str:
+    """Issue a single-use link to choose a new password; earlier unused links of the account end.
+
+    Only the SHA-256 of the link's random token is stored. The link works once, for
+    ``PASSWORD_RESET_HOURS`` (24) hours.
+
+    :param send: also email the link to the account's address (through the outbox).
+    :returns: the link.
+    :raises AccountError: there is no such active account.
+    """
+    token = secrets.token_urlsafe(32)
+    hours = int(current_app.config.get("PASSWORD_RESET_HOURS", 24))
+    with write() as session:
+        coordinator = session.get(Coordinator, coordinator_id)
+        if coordinator is None or not coordinator.active:
+            raise AccountError(None, _("You cannot change this account."))
+        session.execute(delete(PasswordReset).where(PasswordReset.coordinator_id == coordinator_id,
+                                                    PasswordReset.used_at.is_(None)))
+        now = utcnow()
+        session.add(PasswordReset(coordinator_id=coordinator_id, token_hash=_token_hash(token),
+                                  issued_by=actor.id, created_at=now,
+                                  expires_at=now + timedelta(hours=hours)))
+        audit.record(session, actor, "password_reset_issued",
+                     detail=f"{coordinator.name} (#{coordinator.id})" + (", emailed" if send else ""))
+        if send:
+            body = render_template("mail/password_reset.txt", link=reset_link(token), hours=hours)
+            queue(session, coordinator.email, _("Choose a new password for Undersigned"), body)
+    if send:
+        worker.notify()
+    return reset_link(token)
+
+
+def _live_reset(token: str):
+    return (PasswordReset.token_hash == _token_hash(token[:200]), PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > utcnow())
+
+
+def read_reset(token: str) -> Coordinator | None:
+    """The active account a live (unused, unexpired) reset token names, else None."""
+    ident = db.session.scalar(select(PasswordReset.coordinator_id).where(*_live_reset(token)))
+    coordinator = db.session.get(Coordinator, ident) if ident is not None else None
+    return coordinator if coordinator is not None and coordinator.active else None
+
+
+def reset_password(token: str, password: str) -> Coordinator:
+    """Use a reset link: set the password and spend the link, in one transaction.
+
+    :raises AccountError: the password is too short, or the link is used, expired or unknown.
+    """
+    _check_password(password)
+    hashed = hasher().hash(password)
+    with write() as session:
+        # Spent by a conditional update: two presses at once cannot both use the link.
+        ident = session.execute(update(PasswordReset).where(*_live_reset(token))
+                                .values(used_at=utcnow()).returning(PasswordReset.coordinator_id)
+                                ).scalar_one_or_none()
+        coordinator = session.get(Coordinator, ident) if ident is not None else None
+        if coordinator is None or not coordinator.active:
+            raise AccountError(None, _("This link has expired or was already used."))
+        coordinator.password_hash = hashed
+        coordinator.session_epoch = Coordinator.session_epoch + 1
+        audit.record(session, Actor(coordinator.id, coordinator.name or coordinator.email),
+                     "password_reset_used", detail=f"{coordinator.name} (#{coordinator.id})")
+    db.session.refresh(coordinator)
+    return coordinator
+
+
+def purge_resets() -> int:
+    """Delete reset links that expired (the audit log keeps their record). :returns: how many."""
+    with write() as session:
+        return session.execute(delete(PasswordReset).where(PasswordReset.expires_at <= utcnow())
+                               ).rowcount or 0
 
 
 def set_active(coordinator_id: int, active: bool) -> None:

@@ -15,13 +15,16 @@ Permission policy (kept the same everywhere):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import Response, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import exists, select, update
 
 from .audit import Actor
@@ -42,8 +45,14 @@ def _fingerprint(coordinator: Coordinator) -> str:
 
 
 def log_in(coordinator: Coordinator) -> None:
-    """Rotate the session: drop everything it held, then issue a fresh one for this account."""
+    """Rotate the session: drop everything it held, then issue a fresh one for this account.
+
+    With server-side sessions the session's id changes too, so an id planted before login
+    (fixation) or copied from before it is worth nothing afterwards."""
     session.clear()
+    rotate = getattr(session, "rotate", None)
+    if rotate is not None:
+        rotate()
     now = _stamp(utcnow())
     session.update(coordinator_id=coordinator.id, sid=secrets.token_urlsafe(16), login_at=now,
                    seen_at=now, pw=_fingerprint(coordinator), epoch=coordinator.session_epoch)
@@ -61,6 +70,9 @@ def log_out() -> None:
             transaction.execute(update(Coordinator).where(Coordinator.id == coordinator.id)
                                 .values(session_epoch=Coordinator.session_epoch + 1))
     session.clear()
+    rotate = getattr(session, "rotate", None)
+    if rotate is not None:  # whatever the session still holds (a flash message) moves to a new id
+        rotate()
     g.coordinator = None
 
 
@@ -193,8 +205,39 @@ def signature_for(signature_id: int) -> Signature:
     return signature
 
 
-SESSION_DEFAULTS = {"MANAGE_IDLE_MINUTES": 60, "MANAGE_SESSION_HOURS": 12,
-                    "LOGIN_RATE_LIMIT": "5/minute;50/hour", "INVITATION_DAYS": 7}
+DEVICE_COOKIE = "device"
+
+
+def _device_mac(email: str, nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"device:{email.strip().lower()[:254]}:{nonce}".encode()
+    return base64.urlsafe_b64encode(hmac.new(key, message, hashlib.sha256).digest()[:18]).decode()
+
+
+def remember_device(response: Response, email: str) -> Response:
+    """Mark this browser as one that has logged in to ``email``'s account: it is exempt from
+    the account-wide login ceiling, so failures from elsewhere never lock its owner out.
+
+    The cookie holds a random nonce and a MAC; it names neither the account nor the email."""
+    nonce = secrets.token_urlsafe(12)
+    response.set_cookie(DEVICE_COOKIE, f"{nonce}.{_device_mac(email, nonce)}", max_age=365 * 86400,
+                        path="/manage/", httponly=True, samesite="Strict",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def known_device(email: str) -> bool:
+    """True if this browser holds a device cookie issued at a login to ``email``'s account."""
+    nonce, _sep, mac = (request.cookies.get(DEVICE_COOKIE) or "").partition(".")
+    if not nonce or len(nonce) > 40 or not mac:
+        return False
+    return hmac.compare_digest(mac.encode(), _device_mac(email, nonce).encode())
+
+
+SESSION_DEFAULTS = {"MANAGE_IDLE_MINUTES": 60, "MANAGE_SESSION_HOURS": 12, "INVITATION_DAYS": 7,
+                    # per (account, client); per client over every account; per account, failures only
+                    "LOGIN_RATE_LIMIT": "5/minute;50/hour", "LOGIN_CLIENT_RATE_LIMIT": "20/minute;200/hour",
+                    "LOGIN_ACCOUNT_RATE_LIMIT": "20/minute;100/hour", "PASSWORD_RESET_HOURS": 24}
 
 
 def init_app(app) -> None:

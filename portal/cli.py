@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import signing
 from .database import write
@@ -19,6 +19,7 @@ signatures_cli = AppGroup("signatures", help="Moderate signatures.")
 counts_cli = AppGroup("counts", help="The stored counts.")
 coordinators_cli = AppGroup("coordinators", help="Coordinator accounts.")
 statements_cli = AppGroup("statements", help="Statements.")
+ratelimits_cli = AppGroup("ratelimits", help="Rate-limit counters.")
 
 
 @mail_cli.command("send")
@@ -102,13 +103,50 @@ def coordinators_create(email: str, name: str, admin: bool, password: str) -> No
     click.echo(f"created {'administrator' if admin else 'coordinator'} {email}")
 
 
+@coordinators_cli.command("reset")
+@click.argument("email")
+def coordinators_reset(email: str) -> None:
+    """Print a single-use link for EMAIL's account to choose a new password."""
+    from .accounts import AccountError, issue_reset
+    from .audit import Actor
+
+    ident = db.session.scalar(select(Coordinator.id).where(
+        func.lower(Coordinator.email) == email.strip().lower()))
+    try:
+        if ident is None:
+            raise AccountError("email", f"no account with the email {email!r}")
+        link = issue_reset(ident, Actor(None, "cli"))
+    except AccountError as error:
+        raise click.ClickException(error.message) from error
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    click.echo(f"Reset link for {email} (works once, for {hours} hours):\n{link}")
+
+
+def housekeeping() -> dict[str, int]:
+    """Delete what has expired: rate-limit counters, sessions, reset links, past IP-hash keys."""
+    from . import clients, ratelimits, session_store
+    from .accounts import purge_resets
+
+    return {"rate-limit counters": ratelimits.purge(), "sessions": session_store.purge(),
+            "reset links": purge_resets(), "IP-hash keys": clients.purge_keys()}
+
+
+@ratelimits_cli.command("purge")
+def ratelimits_purge() -> None:
+    """Delete expired rate-limit counters (Redis expires its own)."""
+    from . import ratelimits
+
+    click.echo(f"deleted {ratelimits.purge()} expired counter(s)")
+
+
 @statements_cli.command("tick")
 def statements_tick() -> None:
-    """Apply due scheduled publications and deadlines."""
+    """Apply due scheduled publications and deadlines; delete what has expired."""
     from .statements import apply_due
 
     apply_due()
-    click.echo("ok")
+    purged = housekeeping()
+    click.echo("ok; deleted " + ", ".join(f"{n} {what}" for what, n in purged.items()))
 
 
 @click.command("demo")
@@ -131,7 +169,7 @@ def demo(if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli):
+    for group in (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli, ratelimits_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     from . import cli_abuse

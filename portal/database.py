@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -64,3 +64,39 @@ def write() -> Iterator[Session]:
             yield session
     finally:
         _write_intent.reset(token)
+
+
+def writing() -> bool:
+    """True inside a :func:`write` block on this thread: a second connection that wrote now
+    would wait for the lock this one holds (SQLite), so callers must join this one."""
+    return _write_intent.get() and db.session().in_transaction()
+
+
+@contextmanager
+def side_connection(write: bool = True) -> Iterator[Connection]:
+    """A short transaction of its own, outside the session's, committed at the end of the block.
+
+    :param write: the block writes, so on SQLite it starts with ``BEGIN IMMEDIATE`` like
+        every write; a read-only block starts a plain ``BEGIN`` and blocks no writer.
+
+    Inside a :func:`write` block it joins that transaction instead: on SQLite a second
+    connection would wait for the write lock the first one holds.
+    """
+    if writing():
+        yield db.session.connection()
+        return
+    token = _write_intent.set(write)
+    try:
+        with db.engine.begin() as conn:
+            yield conn
+    finally:
+        _write_intent.reset(token)
+
+
+def insert_for(conn: Connection):
+    """The dialect's ``insert`` (with ``on_conflict_do_...``) for this connection's database."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -35,4 +35,14 @@ migrate = LazyMigrate()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def client_hash() -> str:
+    """The limiter's key for a client: the keyed hash of its IPv4 address or IPv6 /64
+    (:func:`portal.clients.ip_hash`), so no rate-limit store ever holds an address."""
+    from .clients import ip_hash
+
+    return ip_hash(request.remote_addr) or "unknown"
+
+
+limiter = Limiter(key_func=client_hash)

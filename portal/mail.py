@@ -3,6 +3,7 @@
 Signing only inserts an :class:`OutboxMail` row in its own transaction. The sender
 claims due rows one by one, delivers them, and marks them sent; a failed delivery is
 retried later with a growing back-off, so an SMTP outage delays mail but loses none.
+A delivered email keeps no body and no recipient: no working link stays in the database.
 """
 
 from __future__ import annotations
@@ -135,9 +136,11 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
                     .execution_options(synchronize_session=False))
             continue
         with write() as session:
+            # Delivered: the body (live confirm, withdraw, invitation and reset links) and the
+            # address go. What stays (subject, times, attempts) is what audit and retry need.
             session.execute(
                 update(OutboxMail).where(OutboxMail.id == mail_id)
-                .values(sent_at=utcnow(), claimed_until=None, last_error="")
+                .values(sent_at=utcnow(), claimed_until=None, last_error="", body="", to_addr="")
                 .execution_options(synchronize_session=False))
         sent += 1
     return sent, failed

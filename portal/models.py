@@ -346,3 +346,6 @@ class BlockRule(db.Model):
 def as_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; they were stored as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+from . import records  # noqa: E402,F401  (sessions, reset links and IP-hash keys: portal/records.py)

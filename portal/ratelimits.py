@@ -6,6 +6,11 @@ they live in SQL, through :class:`SQLStorage`, a ``limits`` storage registered u
 gunicorn's workers (and hosts, on PostgreSQL) see the same counts. On SQLite the
 counters get a file of their own next to the database, so that they never wait for the
 signatures' write lock; on PostgreSQL they share the app's database.
+
+Keys never hold an address or an email: clients are keyed by their keyed hash
+(:func:`portal.clients.ip_hash`, an IPv4 address or an IPv6 /64) and logins by
+:func:`portal.clients.account_hash`. Expired counters are deleted opportunistically and by
+:func:`purge` (``flask statements tick``, ``flask ratelimits purge``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ INCR = text(
     f"expires_at = CASE WHEN {TABLE}.expires_at <= :now THEN :now + :expiry "
     f"ELSE {TABLE}.expires_at END RETURNING hits"
 )
+PURGE = text(f"DELETE FROM {TABLE} WHERE expires_at <= :now")
 
 
 class SQLStorage(Storage):
@@ -78,9 +84,14 @@ class SQLStorage(Storage):
         with self._connect().begin() as conn:
             hits = conn.execute(INCR, {"key": key, "amount": amount, "now": now,
                                        "expiry": float(expiry)}).scalar_one()
-            if random.random() < 0.01:
-                conn.execute(text(f"DELETE FROM {TABLE} WHERE expires_at <= :now"), {"now": now})
+            if random.random() < 0.01:  # opportunistic; `flask statements tick` purges on schedule
+                conn.execute(PURGE, {"now": now})
         return int(hits)
+
+    def purge(self) -> int:
+        """Delete every expired counter. :returns: how many."""
+        with self._connect().begin() as conn:
+            return conn.execute(PURGE, {"now": time.time()}).rowcount or 0
 
     def _row(self, key: str):
         with self._connect().connect() as conn:
@@ -174,3 +185,13 @@ def exceeded(setting: str, *identifiers: str, limits: str | None = None) -> bool
         if not strategy.hit(item, setting.lower(), *identifiers):
             over = True
     return over
+
+
+def purge() -> int:
+    """Delete expired counters from the SQL store (Redis expires its keys itself).
+
+    :returns: how many were deleted.
+    """
+    strategy: FixedWindowRateLimiter = current_app.extensions["portal.ratelimits"]
+    storage = strategy.storage
+    return storage.purge() if isinstance(storage, SQLStorage) else 0

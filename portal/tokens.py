@@ -35,15 +35,23 @@ def read(purpose: str, token: str) -> str | None:
     return uid
 
 
-def ip_hash(address: str | None) -> str | None:
-    """A keyed hash of a client IP; the key changes each month so hashes cannot be joined."""
-    if not address:
-        return None
-    from .models import utcnow
+def client_key(address: str | None) -> str | None:
+    """The client an address belongs to: its IPv4 address, or its IPv6 /64 network."""
+    from .clients import client_key as key
 
-    period = utcnow().strftime("%Y-%m")
-    key = current_app.config["SECRET_KEY"].encode() + period.encode()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+    return key(address)
+
+
+def ip_hash(address: str | None) -> str | None:
+    """A keyed hash of a client IP, by client: an IPv4 address or an IPv6 /64 network.
+
+    The key combines ``SECRET_KEY`` with a random secret of the month that is deleted when
+    the month ends (:mod:`portal.clients`), so hashes of different months cannot be joined,
+    nor past ones recomputed.
+    """
+    from .clients import ip_hash as hashed
+
+    return hashed(address)
 
 
 # The public sign form carries a stateless token instead of a session one, so that the

@@ -138,16 +138,22 @@ def test_hash_is_upgraded_when_parameters_change(app, client, auth):
 
 @pytest.fixture
 def limited(database_url, tmp_path):
-    app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True,
-                   LOGIN_RATE_LIMIT="3/minute", **FAST_ARGON2)
+    app = make_app(database_url, tmp_path / "instance", RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3/minute",
+                   LOGIN_CLIENT_RATE_LIMIT="6/minute", **FAST_ARGON2)
     with fresh_schema(app, database_url):
         make_people(app)
         with app.app_context():
-            limiter.reset()  # the in-memory store outlives one app in this process
+            limiter.reset()  # PostgreSQL keeps its counters table between tests
         yield app
 
 
-def test_login_is_throttled_per_ip_before_hashing(limited, monkeypatch):
+def from_address(app, address: str) -> AuthActions:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return AuthActions(client)
+
+
+def test_login_is_throttled_per_client_before_hashing(limited, monkeypatch):
     calls = []
     real = PasswordHasher.verify
 
@@ -157,23 +163,58 @@ def test_login_is_throttled_per_ip_before_hashing(limited, monkeypatch):
 
     monkeypatch.setattr(PasswordHasher, "verify", counting)
     actions = AuthActions(limited.test_client())
-    codes = [actions.login(f"guess{i}@example.org", "wrong guess number").status_code for i in range(3)]
-    assert codes == [422, 422, 422] and len(calls) == 3
+    codes = [actions.login(f"guess{i}@example.org", "wrong guess number").status_code for i in range(6)]
+    assert codes == [422] * 6 and len(calls) == 6
     blocked = actions.login("owner@example.org", PASSWORD)
-    assert blocked.status_code == 429 and len(calls) == 3
+    assert blocked.status_code == 429 and len(calls) == 6
     assert actions.client.get("/manage/").status_code == 302
 
 
-def test_login_is_throttled_per_account_across_ips(limited):
+def test_wrong_passwords_from_other_clients_never_lock_the_owner_out(limited):
+    """Five clients each spend their three tries on the owner's account and are then refused,
+    even with the right password; the owner, from a client of their own, logs in at once."""
+    for i in range(5):
+        guesser = from_address(limited, f"192.0.2.{i + 1}")
+        assert [guesser.login("owner@example.org", f"wrong password {n}").status_code
+                for n in range(3)] == [422, 422, 422]
+        assert guesser.login("owner@example.org", PASSWORD).status_code == 429  # per (account, client)
+    owner = from_address(limited, "198.51.100.7")
+    assert owner.login("OWNER@example.org ", PASSWORD).status_code == 303
+    assert owner.client.get("/manage/").status_code == 200
+
+
+def test_an_ipv6_client_is_its_whole_64(limited):
     for i in range(3):
-        client = limited.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{i + 1}"
-        assert AuthActions(client).login("owner@example.org", "wrong password here").status_code == 422
-    fresh = limited.test_client()
-    fresh.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    assert AuthActions(fresh).login("owner@example.org", PASSWORD).status_code == 429
-    elsewhere = AuthActions(fresh).login("other@example.org", PASSWORD)
-    assert elsewhere.status_code == 303
+        assert from_address(limited, f"2001:db8:5:6::{i + 1:x}").login(
+            "owner@example.org", "wrong password here").status_code == 422
+    assert from_address(limited, "2001:db8:5:6:ffff::9").login().status_code == 429  # the same /64
+    assert from_address(limited, "2001:db8:5:7::1").login().status_code == 303
+
+
+def test_the_account_wide_ceiling_counts_failures_and_spares_known_browsers(limited):
+    limited.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "4/hour"
+    usual = from_address(limited, "203.0.113.1")  # the owner's own browser, which has logged in before
+    for i in range(5):  # successes never count against the ceiling
+        helper = usual if i == 0 else from_address(limited, f"203.0.113.{i + 10}")
+        assert helper.login().status_code == 303 and helper.logout().status_code == 303
+    for i in range(4):  # a distributed guesser: one wrong password from each of four addresses
+        assert from_address(limited, f"192.0.2.{i + 1}").login(
+            "owner@example.org", "wrong password here").status_code == 422
+    assert from_address(limited, "198.51.100.9").login().status_code == 429  # a new browser waits
+    assert usual.login().status_code == 303  # the owner's usual browser does not
+    other = AuthActions(usual.client).login("other@example.org", "wrong password here")
+    assert other.status_code == 422  # the ceiling of another account is its own
+    device = usual.client.get_cookie("device", path="/manage/").value
+    assert "owner" not in device and "@" not in device and len(device) < 60
+
+
+def test_changing_the_password_is_throttled_too(limited):
+    owner = from_address(limited, "203.0.113.20")
+    assert owner.login().status_code == 303
+    new = {"password": "a new long password", "again": "a new long password"}
+    tries = [owner.post("/manage/password", {"current": f"wrong guess {n}", **new}, page="/manage/password")
+             .status_code for n in range(4)]
+    assert tries == [422, 422, 422, 429]
 
 
 def test_admin_invites_a_coordinator_who_sets_a_password(app, client, auth):

@@ -140,6 +140,7 @@ def test_flask_mail_send_delivers_the_confirmation(app, client, runner, make_sta
     app.config["SMTP_URL"] = smtp.url
     sid = make_statement(moderation="post")
     uid = sign(app, sid, "Ana.Perez+joint@Reporters.example.org", lang=lang)
+    queued = outbox(app)[0].body
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0 and "sent 1, failed 0" in result.output, result.output
 
@@ -155,7 +156,7 @@ def test_flask_mail_send_delivers_the_confirmation(app, client, runner, make_sta
     assert message["Subject"] == subject % {"title": f"\u2068{title}\u2069"}  # isolated, as in the body
     assert message.get_content_type() == "text/plain" and message.get_content_charset() == "utf-8"
     body = message.get_content().replace("\r\n", "\n")
-    assert body.rstrip("\n") == outbox(app)[0].body.rstrip("\n")  # whatever the transfer encoding
+    assert body.rstrip("\n") == queued.rstrip("\n")  # whatever the transfer encoding
     assert body.startswith(translated(app, ui, "Hello,"))
     # The names sit in plain text, each isolated from the sentence's direction (FSI … PDI).
     assert f"\u2068{title}\u2069" in body and "\u2068Reporters United\u2069" in body
@@ -272,13 +273,14 @@ def test_without_smtp_the_email_is_printed_in_full(app, make_statement, capsys):
     app.config["BASE_URL"] = "https://statements.press-freedom-network.example.org/portal"
     uid = sign(app, sid, "ana@reporters.example.org", lang="fr", name="Rédaction Libre d'Afrique de l'Ouest")
     capsys.readouterr()
+    [queued] = outbox(app)
     assert deliver(app) == (1, 0)
     printed = capsys.readouterr().out
     [row] = outbox(app)
     assert row.sent_at is not None
     assert "To: ana@reporters.example.org" in printed
     assert f"Subject: {row.subject}" in printed and "Libérez les reporters" in printed
-    assert row.body.strip() in printed  # the whole body, readable: no quoted-printable
+    assert queued.body.strip() in printed  # the whole body, readable: no quoted-printable
     base = "https://statements.press-freedom-network.example.org/portal"
     assert f"{base}/confirm/{token(app, 'confirm', uid)}\n" in printed
     assert f"{base}/withdraw/{token(app, 'withdraw', uid)}\n" in printed
@@ -301,3 +303,43 @@ def test_one_bad_email_does_not_hold_up_the_queue(app, make_statement, smtp):
     assert bad.sent_at is None and bad.last_error == "ValueError" and bad.attempts == 1
     assert bad.next_attempt_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
     assert good.sent_at is not None
+
+
+def test_a_sent_email_keeps_no_working_link_and_no_address(app, client, make_statement, smtp_down):
+    """Issue 11 #8: once delivered, a confirmation, an invitation and a reset link leave the
+    outbox; an email not yet delivered keeps everything its retry needs."""
+    from manage_fixtures import FAST_ARGON2
+
+    from portal import accounts
+    from portal.audit import Actor
+
+    app.config.update(FAST_ARGON2, SMTP_URL=smtp_down.url)
+    sid = make_statement()
+    uid = sign(app, sid, "Ana.Perez@reporters.example.org")
+    with app.app_context():
+        accounts.invite(accounts.Invitation("invited@network.example", "Ines Invited"), "Ada Admin")
+        owner = accounts.create_coordinator("owner@network.example", "Olga", "a long enough password")
+        accounts.issue_reset(owner.id, Actor(None, "test"), send=True)
+    queued = outbox(app)
+    links = [re.search(r"http://localhost(/\S+)", m.body).group(1) for m in queued]
+    assert [link.split("/")[1 if i == 0 else 2] for i, link in enumerate(links)] == [
+        "confirm", "invitation", "reset"]
+    addresses = [m.to_addr for m in queued]
+
+    assert deliver(app) == (0, 3)  # the server is down: nothing is redacted, the retry needs it all
+    assert [(m.body, m.to_addr) for m in outbox(app)] == [(m.body, m.to_addr) for m in queued]
+
+    smtp_down.up()
+    make_due(app)
+    assert deliver(app) == (3, 0)
+    delivered = [re.search(r"http://localhost(/\S+)", m.get_content()).group(1)
+                 for m in smtp_down.sink.messages]
+    assert delivered == links and smtp_down.sink.per_recipient() == dict.fromkeys(addresses, 1)
+    rows = outbox(app)
+    assert [(m.body, m.to_addr, m.attempts) for m in rows] == [("", "", 2)] * 3
+    assert [m.subject for m in rows] == [m.subject for m in queued] and all(m.sent_at for m in rows)
+    with app.app_context():
+        dump = " ".join(" ".join(map(str, row)) for row in db.session.execute(select(OutboxMail.__table__)))
+    secrets_left = [*links, *addresses, token(app, "confirm", uid), "reporters.example.org"]
+    assert [s for s in secrets_left if s in dump] == []
+    assert client.get(links[0]).status_code == 200  # the link lives on in the email, not in the database

@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from portal import accounts, signing, tokens
+from portal.audit import Actor
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement
 
@@ -48,6 +49,7 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.exports": "/manage/statements/{sid}/exports",
     "manage.audit": "/manage/audit",
     "manage.coordinators": "/manage/coordinators",
+    "manage.change_password": "/manage/password",
     "manage.site_settings": "/manage/site",
     "abuse.index": "/manage/abuse/",
     "abuse.invalidate": "/manage/abuse/invalidate",
@@ -55,6 +57,7 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
 LOGGED_OUT = {
     "manage.login": "/manage/login",
     "manage.invitation": "/manage/invitation/{invitation}",
+    "manage.reset": "/manage/reset/{reset}",
 }
 
 
@@ -68,7 +71,8 @@ def test_every_html_page_is_checked(server):
 
 @pytest.fixture(scope="module")
 def links(server) -> dict:
-    """Per language, a pending signature's confirm and withdraw tokens, and an unused invitation."""
+    """Per language, a pending signature's confirm and withdraw tokens, an unused invitation and
+    an unused password-reset link."""
     values: dict = {}
     with server.app.app_context():
         sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
@@ -82,10 +86,12 @@ def links(server) -> dict:
             values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
                             "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
         accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
-        invitation = accounts.invitation_token(db.session.scalars(
-            db.select(Coordinator).where(Coordinator.email == "invited@example.org")).one())
+        invited = db.session.scalars(db.select(Coordinator).where(
+            Coordinator.email == "invited@example.org")).one()
+        invitation = accounts.invitation_token(invited)
+        reset = accounts.issue_reset(invited.id, Actor(None, "axe")).rsplit("/", 1)[1]
     for value in values.values():
-        value["invitation"] = invitation
+        value["invitation"], value["reset"] = invitation, reset
     return values
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -54,6 +54,24 @@ def set_active(coordinator_id: int):
     else:
         accounts.set_active(coordinator_id, request.form.get("active") == "1")
         flash(_("Saved."), "info")
+    return redirect(url_for(".coordinators"), code=303)
+
+
+@bp.post("/coordinators/<int:coordinator_id>/reset")
+@auth.admin_required
+def issue_reset(coordinator_id: int):
+    """Email a single-use password reset link to an account (not one's own: use the password page)."""
+    me = auth.current_coordinator()
+    person = db.session.get(Coordinator, coordinator_id) if coordinator_id < 2**31 else None
+    try:
+        if person is None or coordinator_id == me.id:
+            raise accounts.AccountError(None, _("You cannot change this account."))
+        accounts.issue_reset(coordinator_id, auth.actor(), send=True)
+    except accounts.AccountError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("A password reset link was emailed to %(email)s. It works once, for %(hours)d hours.",
+                email=person.email, hours=current_app.config["PASSWORD_RESET_HOURS"]), "info")
     return redirect(url_for(".coordinators"), code=303)
 
 

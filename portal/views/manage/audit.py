@@ -59,6 +59,9 @@ def action_label(action: str) -> str:
         "statement_limit_reached": _("signing reached the statement's limit"),
         "allowance_opened": _("opened a launch-event allowance"),
         "allowance_ended": _("ended a launch-event allowance"),
+        "password_changed": _("changed their password"),
+        "password_reset_issued": _("issued a password reset link"),
+        "password_reset_used": _("set a password through a reset link"),
     }.get(action, action)
 
 

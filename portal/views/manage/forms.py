@@ -54,6 +54,11 @@ class PasswordForm(Form):
         EqualTo("password", message=_l("The two passwords differ."))])
 
 
+class ChangePasswordForm(PasswordForm):
+    current = PasswordField(_l("Current password"), validators=[
+        DataRequired(_l("Enter your current password.")), Length(max=1024)])
+
+
 EDITOR_LANGUAGES = ["en", "fr", "es", "ar", "ru", "de", "it", "pt", "pt-BR", "fa", "tr", "uk", "zh",
                     "sw", "hi", "ur", "id", "pl", "nl", "el", "he", "ja", "ko", "vi", "th", "am", "ha"]
 

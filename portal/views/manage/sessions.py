@@ -2,27 +2,48 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from collections.abc import Callable
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ... import accounts, auth
-from ...extensions import limiter
+from ... import accounts, auth, clients
+from ...extensions import client_hash, limiter
 from ...fragments import render
 from . import bp, see_other
 from .forms import LoginForm, PasswordForm
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _limit(setting: str) -> Callable[[], str]:
+    return lambda: current_app.config[setting]
 
 
-def _login_email() -> str:
-    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+def _account() -> str:
+    return "account:" + clients.account_hash(request.form.get("email"))
 
 
+def _account_and_client() -> str:
+    return _account() + ":" + client_hash()
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _known_device() -> bool:
+    return auth.known_device(request.form.get("email") or "")
+
+
+# Checked before any password is hashed. Keys are keyed hashes: no address and no email is
+# stored. A wrong password from one client never locks the account for another: the tight
+# limit is per (account, client); across clients only failures count, against a far higher
+# ceiling, and a browser that has logged in to the account before is exempt from it.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], scope="manage-login-ip")
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email, scope="manage-login-email")
+@limiter.limit(_limit("LOGIN_CLIENT_RATE_LIMIT"), methods=["POST"], scope="manage-login-client")
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], key_func=_account_and_client,
+               scope="manage-login-account-client")
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), methods=["POST"], key_func=_account,
+               scope="manage-login-account", deduct_when=_failed, exempt_when=_known_device)
 def login():
     """The login form; the limits above apply before any password is hashed."""
     next_url = auth.safe_next(request.args.get("next"))
@@ -33,7 +54,7 @@ def login():
         coordinator = accounts.authenticate(form.email.data, form.password.data)
         if coordinator is not None:
             auth.log_in(coordinator)
-            return redirect(next_url or url_for(".home"), code=303)
+            return auth.remember_device(redirect(next_url or url_for(".home"), code=303), form.email.data)
         form.form_errors.append(_("The email or the password is wrong."))
     status = 422 if request.method == "POST" else 200
     return render("manage/login.html", "manage/_login.html", status=status, form=form, next_url=next_url)

@@ -1,0 +1,61 @@
+"""Passwords: changing one's own, and choosing a new one through a reset link."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, url_for
+from flask_babel import gettext as _
+
+from ... import accounts, auth
+from ...extensions import limiter
+from ...fragments import render
+from . import bp, form_status, see_other
+from .forms import ChangePasswordForm, PasswordForm
+
+
+def _account_key() -> str:
+    coordinator = auth.current_coordinator()
+    return f"password-change:{coordinator.id if coordinator else 0}"
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@auth.login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_account_key,
+               scope="manage-password-change", exempt_when=lambda: auth.current_coordinator() is None)
+def change_password():
+    """Change one's own password (the current one is required); other sessions end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        me = auth.current_coordinator()
+        try:
+            coordinator = accounts.change_password(me.id, form.current.data, form.password.data)
+        except accounts.AccountError as error:
+            target = getattr(form, error.field or "", None) or form.password
+            target.errors = [*target.errors, error.message]
+        else:
+            auth.log_in(coordinator)  # this session goes on, under a new id; every other one ended
+            flash(_("Your password is changed. Your other sessions have ended."), "info")
+            return see_other(url_for(".home"))
+    return render("manage/password.html", "manage/_change_password.html", status=form_status(), form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password through a single-use reset link, then log in."""
+    coordinator = accounts.read_reset(token)
+    if coordinator is None:
+        abort(404)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            coordinator = accounts.reset_password(token, form.password.data)
+        except accounts.AccountError as error:
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            auth.log_in(coordinator)
+            flash(_("Your password is set. Welcome."), "info")
+            return see_other(url_for(".home"))
+    response = render("manage/reset.html", "manage/_password.html", status=form_status(), form=form,
+                      coordinator=coordinator, action=url_for(".reset", token=token))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
