@@ -1,4 +1,11 @@
-"""The stored tallies: kept exact in the same transaction as each state change."""
+"""The stored tallies: kept exact in the same transaction as each state change.
+
+``count_total`` (and its split by kind) counts every validated signature. The per-country
+figures count only *listed* ones, shown in full or as "an organisation in <country>": a
+signatory who chose "count it, but do not list it" is in the total and nowhere else, so a
+country whose only signers are hidden is never published (``CountryTally.n`` and
+``Statement.count_countries`` are public figures).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from .models import CountryTally, Kind, Signature, SignatureState, Statement
+from .models import CountryTally, Kind, Signature, SignatureState, Statement, Visibility
 
 
 def _upsert(session: Session):
@@ -18,10 +25,20 @@ def _upsert(session: Session):
     return insert
 
 
-def tally(session: Session, statement_id: int, kind: str, country: str, delta: int) -> None:
+def is_listed(visibility: str) -> bool:
+    """Shown on the list (in full or by country), so counted in its country's public figure."""
+    return visibility != Visibility.hidden
+
+
+def tally(session: Session, statement_id: int, kind: str, country: str, delta: int,
+          visibility: str | None = None) -> None:
     """Add ``delta`` (+1 or -1) validated signatures of ``kind`` from ``country``.
 
     :param session: the session inside the caller's write transaction.
+    :param visibility: the signature's. A hidden one changes the totals only. Pass it: then
+        everything is O(1). Without it (an older caller) the country's listed figure is
+        recounted from its rows, which is exact (the statement row, locked first, orders
+        every change of this statement's counts) but reads that country's signatures.
     """
     # The statement row first, then its tally row: the same lock order as reconcile(), so
     # the two never deadlock on PostgreSQL.
@@ -37,6 +54,30 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
         )
         .execution_options(synchronize_session=False)
     )
+    if visibility is None:
+        _recount_country(session, statement_id, country)
+    elif is_listed(visibility):
+        _list(session, statement_id, country, delta)
+
+
+def visibility_changed(session: Session, signature: Signature, before: str) -> None:
+    """Keep the per-country figures right when a signature's visibility changed from
+    ``before`` to ``signature.visibility`` (call it in the same transaction).
+
+    Only a validated signature counts; going to or from "hidden" moves it out of or into
+    its country's public figure. The totals do not change, but readers' ETags do.
+    """
+    if signature.state != SignatureState.validated:
+        return
+    was, now = is_listed(before), is_listed(signature.visibility)
+    session.execute(update(Statement).where(Statement.id == signature.statement_id)
+                    .values(version=Statement.version + 1).execution_options(synchronize_session=False))
+    if was != now:
+        _list(session, signature.statement_id, signature.country, +1 if now else -1)
+
+
+def _list(session: Session, statement_id: int, country: str, delta: int) -> None:
+    """Add ``delta`` listed signatures to a country; a country appears or goes at 0."""
     insert = _upsert(session)
     stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
     stmt = stmt.on_conflict_do_update(
@@ -45,10 +86,28 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
     ).returning(CountryTally.n)
     n_after = session.execute(stmt).scalar_one()
     new_country = 1 if (delta > 0 and n_after == delta) else -1 if (delta < 0 and n_after == 0) else 0
-    if new_country:
+    _add_countries(session, statement_id, new_country)
+
+
+def _recount_country(session: Session, statement_id: int, country: str) -> None:
+    listed = session.scalar(select(func.count()).select_from(Signature).where(
+        Signature.statement_id == statement_id, Signature.country == country,
+        Signature.state == SignatureState.validated, Signature.visibility != Visibility.hidden))
+    row = session.get(CountryTally, (statement_id, country), populate_existing=True)
+    before = row.n if row is not None else 0
+    if row is None:
+        session.add(CountryTally(statement_id=statement_id, country=country, n=listed))
+    else:
+        row.n = listed
+    session.flush()
+    _add_countries(session, statement_id, (listed > 0) - (before > 0))
+
+
+def _add_countries(session: Session, statement_id: int, change: int) -> None:
+    if change:
         session.execute(
             update(Statement).where(Statement.id == statement_id)
-            .values(count_countries=Statement.count_countries + new_country)
+            .values(count_countries=Statement.count_countries + change)
             .execution_options(synchronize_session=False)
         )
 
@@ -65,6 +124,9 @@ class Drift:
 def reconcile(session: Session, repair: bool = True) -> list[Drift]:
     """Recount every statement from its rows and report (and by default repair) drift.
 
+    Totals count every validated signature; per-country tallies and the number of countries
+    count listed ones only (module docstring).
+
     :param session: a session; repairs are committed by the caller's transaction.
     :returns: one :class:`Drift` per statement whose stored counts were wrong.
     """
@@ -75,12 +137,13 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
         select(Statement).order_by(Statement.id).with_for_update().execution_options(populate_existing=True)
     ).all()
     validated = Signature.state == SignatureState.validated
+    listed = Signature.visibility != Visibility.hidden
     rows = session.execute(
         select(
             Signature.statement_id,
             func.count(),
             func.sum(case((Signature.kind == Kind.organisation, 1), else_=0)),
-            func.count(func.distinct(Signature.country)),
+            func.count(func.distinct(case((listed, Signature.country), else_=None))),
         )
         .where(validated)
         .group_by(Signature.statement_id)
@@ -89,7 +152,7 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
               for sid, total, orgs, countries in rows}
     per_country = session.execute(
         select(Signature.statement_id, Signature.country, func.count())
-        .where(validated)
+        .where(validated, listed)
         .group_by(Signature.statement_id, Signature.country)
     ).all()
     tallies = {(t.statement_id, t.country): t.n for t in session.scalars(select(CountryTally))}

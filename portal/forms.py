@@ -74,6 +74,8 @@ class SignForm(FlaskForm):
                  SelectChoice(Visibility.hidden.value, _l("Count it, but do not list it"))],
         default=Visibility.full.value,
         validators=[DataRequired(_l("Choose how your signature is shown."))],
+        description=_l("A signature that is counted but not listed adds to the total only: it is not "
+                       "counted under its country, nor in the number of countries."),
     )
     authorised = BooleanField(_l("I am authorised to sign on behalf of this organisation"))
 

@@ -1,10 +1,11 @@
-"""Text rules shared by services and views: emails, collation, search, countries."""
+"""Text rules shared by services and views: emails, collation, search, look-alikes, countries."""
 
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
+import icu
 import pycountry
 from babel import Locale, UnknownLocaleError
 
@@ -56,6 +57,47 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
+
+
+@cache
+def _invisible() -> frozenset[str]:
+    """Default-ignorable, format (bidi controls, zero-width) and control characters, less white space."""
+    found = icu.UnicodeSet("[[:Default_Ignorable_Code_Point:][:Cf:][:Cc:]-[:White_Space:]]")
+    return frozenset(str(item) for item in found)
+
+
+@cache
+def _spoof_checker() -> icu.SpoofChecker:
+    return icu.SpoofChecker()
+
+
+@lru_cache(maxsize=16384)
+def skeleton(name: str) -> str:
+    """The form under which two names look the same: Unicode TR39's confusable skeleton.
+
+    NFKC first (fullwidth and mathematical letters become plain ones), then every invisible
+    character is dropped (zero-width spaces and joiners, bidi overrides and isolates, other
+    default-ignorable and control characters), then the text is case-folded and mapped to its
+    TR39 skeleton by ICU's spoof checker (Cyrillic "р" and Latin "p" become one letter),
+    twice: a skeleton may hold a capital (``0`` becomes ``O``) and folding it may yield a letter
+    with a prototype of its own, and the second round makes the result a fixed point. White
+    space is collapsed to single spaces and the result is composed (NFC). Accents stay:
+    "Frontières" and "Frontieres" differ here (the fuzzy comparison of signals spans that).
+
+    ``skeleton("R\u0435porters \u200bWithout Borders") == skeleton("reporters without borders")``.
+
+    Pure and deterministic for one ICU data version (the skeleton tables follow Unicode's
+    ``confusables.txt``): a key stored from it should be recomputed after an ICU upgrade. It
+    is meant for comparing, never for showing: ``m`` and ``rn`` share a skeleton.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    hidden = _invisible()
+    text = "".join(ch for ch in text if ch not in hidden)
+    checker = _spoof_checker()
+    for _round in range(2):
+        text = checker.getSkeleton(0, text.casefold())
+    # TR39 gives NFD; NFC is the same text, composed (so "è" stays one letter for rapidfuzz).
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @cache
