@@ -96,7 +96,8 @@ def _recount_country(session: Session, statement_id: int, country: str) -> None:
     row = session.get(CountryTally, (statement_id, country), populate_existing=True)
     before = row.n if row is not None else 0
     if row is None:
-        session.add(CountryTally(statement_id=statement_id, country=country, n=listed))
+        if listed:
+            session.add(CountryTally(statement_id=statement_id, country=country, n=listed))
     else:
         row.n = listed
     session.flush()
