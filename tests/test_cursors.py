@@ -91,7 +91,9 @@ def forged(app, first: int, second: int) -> dict[str, str]:
 
 def test_a_cursor_not_handed_out_for_this_list_is_a_400(app, client, lists):
     first, second = lists
-    for what, cursor in forged(app, first, second).items():
+    cursors = forged(app, first, second)
+    assert len(cursors) == 10  # x 3 surfaces: the figure in SECURITY.md
+    for what, cursor in cursors.items():
         api = client.get(f"{API}/first-list/signatories?cursor={cursor}")
         assert api.status_code == 400, what
         if what != "NUL":  # refused before any view, like every NUL in a URL

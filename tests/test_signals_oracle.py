@@ -89,6 +89,7 @@ def test_signing_with_guessed_domains_learns_nothing(app, client, auth, world):
     mine, _decoy = world
     domains = [domain for _s, _v, domain in UNLISTED.values()]
     domains += [ON_PRIVATE_STATEMENT[1], LISTED[1], "never-signed.example"]
+    assert len(domains) == 11  # the figure in SECURITY.md: with the 11 names, 22 guesses, 0 answers
     rows = {domain: add_signature(app, mine, f"Probe {i}", f"probe{i}@{domain}")
             for i, domain in enumerate(domains)}
     auth.login()
