@@ -13,7 +13,6 @@ afterwards. Both end with ``ANALYZE``.
 
 from __future__ import annotations
 
-import base64
 import random
 import secrets
 import struct
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from portal import search
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement, StatementTranslation
+from portal.statements import cursor_for
 from portal.text import SORT_KEY_WEIGHTS, _collator, fold, name_key, sort_key
 
 SLUG = "bench-statement"
@@ -257,7 +257,7 @@ def _cursor_at(data: list[tuple], fraction: float) -> str:
     stored = db.session.execute(select(Signature.sort_key).where(Signature.id == ident)).scalar_one()
     if stored != key:
         raise AssertionError("signature ids are not 1..n: seed() needs an empty database")
-    return base64.urlsafe_b64encode(f"{key}:{ident}".encode()).decode().rstrip("=")
+    return cursor_for(1, ident)
 
 
 def generate(n: int) -> list[tuple]:
@@ -281,7 +281,9 @@ def seed(n: int, slug: str = SLUG, data: list[tuple] | None = None) -> Seeded:
     statement_id = create_statement(slug)
     if statement_id != 1 or len(data) != n:
         raise ValueError("seed() needs an empty database and n rows")
-    tally = Counter(row[COLUMNS.index("country")] for row in data)
+    # Per-country tallies count listed signatures only (portal/counts.py).
+    country_at, visibility_at = COLUMNS.index("country"), COLUMNS.index("visibility")
+    tally = Counter(row[country_at] for row in data if row[visibility_at] != "hidden")
     dialect = db.engine.dialect.name
     db.session.remove()
     _lap(phases, "schema and statement")

@@ -69,9 +69,17 @@ def events(f: AuditFilter) -> list[ModerationEvent]:
     return list(db.session.scalars(query))
 
 
-def actions() -> list[str]:
-    """Every action name written so far, for the filter's choices."""
-    return sorted(db.session.scalars(select(ModerationEvent.action).distinct()))
+def actions(statement_ids: list[int] | None = None) -> list[str]:
+    """The action names in the entries a coordinator may read, for the filter's choices.
+
+    :param statement_ids: the statements they manage (None: every entry, for an
+        administrator), as in :class:`AuditFilter`; actions written only elsewhere, or
+        site-wide, are not named, so the list tells nothing of other coordinators' work.
+    """
+    query = select(ModerationEvent.action).distinct()
+    if statement_ids is not None:
+        query = query.where(ModerationEvent.statement_id.in_(statement_ids or [-1]))
+    return sorted(db.session.scalars(query))
 
 
 def slugs(ids: set[int]) -> dict[int, str]:

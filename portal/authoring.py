@@ -8,6 +8,7 @@ a published translation whose ``source_revision`` is behind is *stale*.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -40,6 +41,32 @@ class AuthoringError(Exception):
     def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
         self.field, self.message = field, message
+
+
+class AddressTaken(AuthoringError):
+    """The address is in use; ``free`` is a free one to propose instead.
+
+    The answer is the same whoever uses the address (a public statement, or another
+    coordinator's draft) and the proposal carries a random suffix, so the form tells only
+    what any refusal must: that this one address is in use.
+    """
+
+    def __init__(self, free: str) -> None:
+        super().__init__("slug", _("This address is not available. A free one is filled in: "
+                                   "keep it, or choose another."))
+        self.free = free
+
+
+SUFFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def free_slug(wanted: str, session) -> str:
+    """``wanted`` with a random four-character suffix that no statement uses yet."""
+    base = wanted[:74].rstrip("-") or "statement"
+    while True:
+        candidate = f"{base}-{''.join(secrets.choice(SUFFIX_ALPHABET) for _ in range(4))}"
+        if not session.scalar(select(Statement.id).where(Statement.slug == candidate)):
+            return candidate
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +104,7 @@ def _validate(inp: StatementInput, statement: Statement | None, session) -> dict
         if statement is not None and statement.state != StatementState.draft:
             raise AuthoringError("slug", _("The address cannot change once links have been shared."))
         if session.scalar(select(Statement.id).where(Statement.slug == slug)):
-            raise AuthoringError("slug", _("Another statement uses this address."))
+            raise AddressTaken(free_slug(slug, session))
     if not known(inp.original_lang):
         raise AuthoringError("original_lang", _("Choose a language from the list."))
     if not (inp.allow_organisations or inp.allow_individuals):
@@ -118,7 +145,8 @@ def create_statement(inp: StatementInput, actor: audit.Actor) -> Statement:
     try:
         return _create(inp, actor)
     except IntegrityError as error:  # the same address taken by a concurrent request
-        raise AuthoringError("slug", _("Another statement uses this address.")) from error
+        db.session.rollback()
+        raise AddressTaken(free_slug(inp.slug.strip().lower(), db.session)) from error
 
 
 def _create(inp: StatementInput, actor: audit.Actor) -> Statement:

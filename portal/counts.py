@@ -1,4 +1,11 @@
-"""The stored tallies: kept exact in the same transaction as each state change."""
+"""The stored tallies: kept exact in the same transaction as each state change.
+
+``count_total`` (and its split by kind) counts every validated signature. The per-country
+figures count only *listed* ones, shown in full or as "an organisation in <country>": a
+signatory who chose "count it, but do not list it" is in the total and nowhere else, so a
+country whose only signers are hidden is never published (``CountryTally.n`` and
+``Statement.count_countries`` are public figures).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,20 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from .models import CountryTally, Kind, Signature, SignatureState, Statement
+from .database import insert_for
+from .models import CountryTally, Kind, Signature, SignatureState, Statement, Visibility
 
 
-def insert_for(session: Session):
-    """The INSERT construct with ON CONFLICT support for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+def is_listed(visibility: str) -> bool:
+    """Shown on the list (in full or by country), so counted in its country's public figure."""
+    return visibility != Visibility.hidden
 
 
-def tally(session: Session, statement_id: int, kind: str, country: str, delta: int) -> None:
+def tally(session: Session, statement_id: int, kind: str, country: str, delta: int, visibility: str) -> None:
     """Add ``delta`` (+1 or -1) validated signatures of ``kind`` from ``country``.
 
     :param session: the session inside the caller's write transaction.
+    :param visibility: the signature's: a hidden one changes the totals only.
     """
     # The statement row first, then its tally row: the same lock order as reconcile(), so
     # the two never deadlock on PostgreSQL.
@@ -38,7 +43,32 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
         )
         .execution_options(synchronize_session=False)
     )
-    insert = insert_for(session)
+    if is_listed(visibility):
+        _list(session, statement_id, country, delta)
+
+
+def listing_changed(session: Session, signature: Signature, country: str, visibility: str) -> None:
+    """Keep the public figures right when a signature's country or visibility changed from
+    ``country`` and ``visibility`` to its own (call it in the same transaction).
+
+    Only a validated signature counts; it leaves its old country's listed figure (if it was
+    listed) and joins its new one (if it is). The totals do not change, but readers' ETags do.
+    """
+    if signature.state != SignatureState.validated:
+        return
+    session.execute(update(Statement).where(Statement.id == signature.statement_id)
+                    .values(version=Statement.version + 1).execution_options(synchronize_session=False))
+    if (country, is_listed(visibility)) == (signature.country, is_listed(signature.visibility)):
+        return
+    if is_listed(visibility):
+        _list(session, signature.statement_id, country, -1)
+    if is_listed(signature.visibility):
+        _list(session, signature.statement_id, signature.country, +1)
+
+
+def _list(session: Session, statement_id: int, country: str, delta: int) -> None:
+    """Add ``delta`` listed signatures to a country; a country appears or goes at 0."""
+    insert = insert_for(session.get_bind())
     stmt = insert(CountryTally).values(statement_id=statement_id, country=country, n=delta)
     stmt = stmt.on_conflict_do_update(
         index_elements=[CountryTally.statement_id, CountryTally.country],
@@ -46,10 +76,14 @@ def tally(session: Session, statement_id: int, kind: str, country: str, delta: i
     ).returning(CountryTally.n)
     n_after = session.execute(stmt).scalar_one()
     new_country = 1 if (delta > 0 and n_after == delta) else -1 if (delta < 0 and n_after == 0) else 0
-    if new_country:
+    _add_countries(session, statement_id, new_country)
+
+
+def _add_countries(session: Session, statement_id: int, change: int) -> None:
+    if change:
         session.execute(
             update(Statement).where(Statement.id == statement_id)
-            .values(count_countries=Statement.count_countries + new_country)
+            .values(count_countries=Statement.count_countries + change)
             .execution_options(synchronize_session=False)
         )
 
@@ -66,6 +100,9 @@ class Drift:
 def reconcile(session: Session, repair: bool = True) -> list[Drift]:
     """Recount every statement from its rows and report (and by default repair) drift.
 
+    Totals count every validated signature; per-country tallies and the number of countries
+    count listed ones only (module docstring).
+
     :param session: a session; repairs are committed by the caller's transaction.
     :returns: one :class:`Drift` per statement whose stored counts were wrong.
     """
@@ -76,12 +113,13 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
         select(Statement).order_by(Statement.id).with_for_update().execution_options(populate_existing=True)
     ).all()
     validated = Signature.state == SignatureState.validated
+    listed = Signature.visibility != Visibility.hidden
     rows = session.execute(
         select(
             Signature.statement_id,
             func.count(),
             func.sum(case((Signature.kind == Kind.organisation, 1), else_=0)),
-            func.count(func.distinct(Signature.country)),
+            func.count(func.distinct(case((listed, Signature.country), else_=None))),
         )
         .where(validated)
         .group_by(Signature.statement_id)
@@ -90,7 +128,7 @@ def reconcile(session: Session, repair: bool = True) -> list[Drift]:
               for sid, total, orgs, countries in rows}
     per_country = session.execute(
         select(Signature.statement_id, Signature.country, func.count())
-        .where(validated)
+        .where(validated, listed)
         .group_by(Signature.statement_id, Signature.country)
     ).all()
     tallies = {(t.statement_id, t.country): t.n for t in session.scalars(select(CountryTally))}

@@ -46,7 +46,8 @@ def _streamed(query):
 
 
 def public_rows(statement: Statement) -> Iterator[dict]:
-    """What the public page shows: validated and listed; a country-only signatory has no name."""
+    """What the public page shows: validated and listed; a country-only signatory has only its
+    kind and country (no name, type, launch flag or date: None, an empty CSV cell)."""
     rows = _streamed(select(Signature.name, Signature.kind, Signature.country, Signature.org_type,
                             Signature.launch, Signature.created_at, Signature.visibility)
                      .where(Signature.statement_id == statement.id,
@@ -54,8 +55,11 @@ def public_rows(statement: Statement) -> Iterator[dict]:
                             Signature.visibility != Visibility.hidden)
                      .order_by(Signature.sort_key, Signature.id))
     for s in rows:
-        yield {"name": s.name if s.visibility == Visibility.full else "", "kind": s.kind,
-               "country": s.country, "org_type": s.org_type if s.visibility == Visibility.full else "",
+        if s.visibility != Visibility.full:  # as on the page: the kind and the country, no more
+            yield {"name": "", "kind": s.kind, "country": s.country, "org_type": "", "launch": None,
+                   "signed_on": None}
+            continue
+        yield {"name": s.name, "kind": s.kind, "country": s.country, "org_type": s.org_type,
                "launch": s.launch, "signed_on": as_utc(s.created_at).date().isoformat()}
 
 

@@ -79,6 +79,8 @@ class DetailsForm(StrippedForm):
     visibility = RadioField(
         _l("How should your signature appear?"), choices=VISIBILITIES, default=Visibility.full.value,
         validators=[DataRequired(_l("Choose how your signature is shown."))],
+        description=_l("A signature that is counted but not listed adds to the total only: it is not "
+                       "counted under its country, nor in the number of countries."),
     )
 
 

@@ -124,7 +124,7 @@ class Statement(db.Model):
     count_total: Mapped[int] = mapped_column(Integer, default=0)
     count_organisations: Mapped[int] = mapped_column(Integer, default=0)
     count_individuals: Mapped[int] = mapped_column(Integer, default=0)
-    count_countries: Mapped[int] = mapped_column(Integer, default=0)
+    count_countries: Mapped[int] = mapped_column(Integer, default=0)  # with a listed signatory (counts.py)
     # Bumped by every change a reader can see; the count's ETag is built on it.
     version: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -249,7 +249,10 @@ class Signature(db.Model):
 
 
 class CountryTally(db.Model):
-    """Validated signatures per (statement, country): keeps ``count_countries`` O(1)."""
+    """Listed validated signatures per (statement, country): keeps ``count_countries`` O(1).
+
+    Hidden ("counted only") signatures are left out: these are public figures (portal/counts.py).
+    """
 
     __tablename__ = "country_tallies"
 

@@ -218,8 +218,6 @@ def decide_correction(signature_id: int, accept: bool, actor: audit.Actor) -> bo
         if accept and signature.state in LIVE_STATES:
             current = {field: getattr(signature, field) for field in (*EDITABLE, "visibility")}
             apply_details(session, signature, Details(**(current | waiting)))
-            if signature.state == SignatureState.validated:
-                session.get(Statement, signature.statement_id).version += 1
         signature.proposed = ""
         audit.record(session, actor, "correction_applied" if accept else "correction_declined",
                      statement_id=signature.statement_id, signature_id=signature.id, before=before,

@@ -8,6 +8,10 @@ DATE = {"type": ["string", "null"], "format": "date-time"}
 LANG = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"}
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
 COUNT = {"type": "integer", "minimum": 0}
+CURSOR = {"type": "string", "maxLength": 40, "pattern": "^[A-Za-z0-9_-]+$",
+          "description": "Opaque: where the next page of this statement's list starts. It holds no "
+                         "id and no name, and it is valid for this statement only (authenticated "
+                         "with a server key); any other cursor is a 400. Today 22 characters."}
 
 
 def _ref(name: str) -> dict:
@@ -46,10 +50,14 @@ SCHEMAS: dict = {
     "Counts": {
         "type": "object", "required": ["total", "organisations", "individuals", "countries"],
         "additionalProperties": False,
-        "properties": {"total": COUNT, "organisations": COUNT, "individuals": COUNT, "countries": COUNT,
+        "properties": {"total": COUNT, "organisations": COUNT, "individuals": COUNT,
+                       "countries": COUNT | {"description": "Countries with a listed signatory."},
                        "by_country": {"type": "object", "propertyNames": COUNTRY,
                                       "additionalProperties": {"type": "integer", "minimum": 1},
-                                      "description": "Counted signatures per country, hidden included."}},
+                                      "description": "Listed signatories per country (shown in full or "
+                                                     "by country). Those counted but not listed are "
+                                                     "in total only, never in a country's figure "
+                                                     "nor in countries."}},
     },
     "Links": {
         "type": "object", "required": ["self", "signatories", "html"], "additionalProperties": False,
@@ -97,7 +105,8 @@ SCHEMAS: dict = {
         "properties": {
             "signatories": {"type": "array", "items": {"oneOf": [_ref("SignatoryFull"),
                                                                  _ref("SignatoryCountryOnly")]}},
-            "next_cursor": {"type": ["string", "null"]},
+            "next_cursor": {"oneOf": [CURSOR, {"type": "null"}],
+                            "description": "Pass it as cursor for the next page; null on the last."},
             "links": {"type": "object", "required": ["next"], "additionalProperties": False,
                       "properties": {"next": {"type": ["string", "null"], "format": "uri"}}},
             "counts": _ref("Counts"),
@@ -149,8 +158,10 @@ def document() -> dict:
                     {"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
                     {"name": "cursor", "in": "query", "required": False,
-                     "description": "The next_cursor of the previous page.",
-                     "schema": {"type": "string", "maxLength": 1000}},
+                     "description": "The next_cursor of the previous page of this statement's list "
+                                    "(with the same country and q). A cursor is opaque and valid "
+                                    "for its own statement only: any other value is a 400.",
+                     "schema": CURSOR | {"pattern": "^[A-Za-z0-9_-]*$"}},  # empty: the first page
                     {"name": "country", "in": "query", "required": False, "schema": COUNTRY},
                     {"name": "q", "in": "query", "required": False,
                      "description": "Search in the names of fully shown signatories.",

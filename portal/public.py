@@ -30,8 +30,6 @@ from .models import (
 from .text import countries
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
-SORT_KEY = re.compile(r"[0-9a-f]*")
-MAX_ID = 2**31 - 1
 PUBLIC_STATES = (StatementState.published, StatementState.closed, StatementState.archived)
 
 
@@ -67,17 +65,6 @@ def everything_public() -> list[Statement]:
     return [statement for statement in service.listed(PUBLIC_STATES) if statement.published_translations()]
 
 
-def valid_cursor(cursor: str) -> bool:
-    """True for a cursor that :func:`portal.statements.signatories` handed out.
-
-    A hand-made one could carry a NUL byte or an id beyond the column's range, which
-    PostgreSQL would refuse with an error instead of an empty page.
-    """
-    decoded = service._decode(cursor)
-    return (decoded is not None and SORT_KEY.fullmatch(decoded[0]) is not None
-            and 0 <= decoded[1] <= MAX_ID)
-
-
 def text_for(statement: Statement, lang: str) -> tuple[StatementTranslation, bool]:
     """The published translation in ``lang``, else the original; True when it fell back."""
     tr = statement.translation(lang)
@@ -94,7 +81,11 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def by_country(statement: Statement) -> dict[str, int]:
-    """Counted signatures per country, from the stored tallies (hidden ones included)."""
+    """Listed signatures per country, from the stored tallies.
+
+    Those counted but not listed are in the total only: a country whose only signers chose
+    not to be listed appears nowhere, neither here nor in the number of countries.
+    """
     rows = db.session.execute(
         select(CountryTally.country, CountryTally.n)
         .where(CountryTally.statement_id == statement.id, CountryTally.n > 0)

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import tokens
+from .counts import listing_changed
 from .database import write
-from .models import LIVE_STATES, Signature, SignatureState, Statement, Visibility
+from .models import LIVE_STATES, Signature, SignatureState, Visibility
 from .signing import Outcome, SigningError, check_details, confirm_now
 from .text import fold, listing_key, name_key, normalise_website
 from .transitions import event, move
@@ -71,22 +72,18 @@ def apply_details(session, signature: Signature, details: Details) -> None:
     key = name_key(details.name)
     if name_taken(session, signature, key):
         raise SigningError("name", _("This address has already signed for an organisation of this name."))
+    country, visibility = signature.country, signature.visibility
     for field, value in asdict(details).items():
         setattr(signature, field, value)
     signature.name_key = key
     signature.sort_key = listing_key(details.name, details.visibility, details.country)
     signature.search_text = fold(details.name)
+    session.flush()
+    listing_changed(session, signature, country, visibility)
 
 
 def _note(session, signature: Signature, action: str, detail: str = "") -> None:
     event(session, signature, action, signature.state, signature.state, actor="signer", detail=detail)
-
-
-def _visible_change(session, signature: Signature) -> None:
-    """A listed signature changed: cached pages and counters revalidate."""
-    if signature.state == SignatureState.validated:
-        statement = session.get(Statement, signature.statement_id)
-        statement.version += 1
 
 
 def confirm(token: str, details: Details | None = None) -> Outcome:
@@ -163,7 +160,6 @@ def update(token: str, details: Details) -> str:
         lowered = RANK[Visibility(wanted.visibility)] < RANK[Visibility(current.visibility)]
         if lowered:
             apply_details(session, signature, replace(current, visibility=wanted.visibility))
-            _visible_change(session, signature)
             event(session, signature, "visibility_lowered", current.visibility, wanted.visibility,
                   actor="signer")
         waiting = {field: getattr(wanted, field) for field in EDITABLE if getattr(wanted, field) != getattr(

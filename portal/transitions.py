@@ -46,7 +46,7 @@ def move(session: Session, signature: Signature, before: tuple[str, ...], after:
         return None
     session.refresh(signature)
     if was == SignatureState.validated and after != SignatureState.validated:
-        tally(session, signature.statement_id, signature.kind, signature.country, -1)
+        tally(session, signature.statement_id, signature.kind, signature.country, -1, signature.visibility)
     elif after == SignatureState.validated and was != SignatureState.validated:
-        tally(session, signature.statement_id, signature.kind, signature.country, +1)
+        tally(session, signature.statement_id, signature.kind, signature.country, +1, signature.visibility)
     return was

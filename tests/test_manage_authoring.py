@@ -84,7 +84,8 @@ def test_taken_slug_is_refused(app, auth):
     add_statement(app, "jail-no-more", None)
     auth.login()
     response = auth.post("/manage/statements/new", NEW)
-    assert response.status_code == 422 and "Another statement uses this address." in text_of(response)
+    assert response.status_code == 422 and "This address is not available." in text_of(response)
+    assert re.search(r'name="slug"[^>]*value="jail-no-more-[a-z2-9]{4}"', text_of(response))
 
 
 def test_journey_translations_lifecycle_and_private_link(app, client, auth):

@@ -93,7 +93,10 @@ def _filters() -> dict:
 def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
     tr, fallback = _text(statement)
     filters = _filters()
-    page = service.signatories(statement, limit=current_app.config["SIGNATORIES_PER_PAGE"], **filters)
+    try:
+        page = service.signatories(statement, limit=current_app.config["SIGNATORIES_PER_PAGE"], **filters)
+    except service.BadCursor:
+        abort(400)  # a link this list did not hand out (or another statement's)
     return {"statement": statement, "tr": tr, "fallback": fallback, "page": page,
             "filters": filters, "form": _sign_form(statement, form) if statement.accepts_signatures else None,
             "countries": countries(g.lang), "key": g.get("key")}

@@ -87,5 +87,5 @@ def audit():
     events = service.events(f)
     more = args.to_dict() | {"before": events[-1].id} if len(events) == f.limit else None
     return render("manage/audit.html", "manage/_audit.html", events=events, f=f, args=args, more=more,
-                  actions=service.actions(), slugs=service.slugs({e.statement_id for e in events
+                  actions=service.actions(ids), slugs=service.slugs({e.statement_id for e in events
                                                                   if e.statement_id}))

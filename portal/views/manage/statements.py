@@ -41,6 +41,8 @@ def _refused(form: StatementForm, error: authoring.AuthoringError) -> None:
         target.errors = [*target.errors, error.message]
     else:
         form.form_errors.append(error.message)
+    if isinstance(error, authoring.AddressTaken):
+        form.slug.data = error.free
 
 
 def _local(statement: Statement, moment):

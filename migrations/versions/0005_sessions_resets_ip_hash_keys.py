@@ -1,7 +1,7 @@
 """server-side sessions, password-reset links and per-period IP-hash keys
 
-Revision ID: i11a
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'i11a'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
