@@ -187,8 +187,8 @@ def statement_for(id_or_slug: int | str) -> Statement:
     coordinator = current_coordinator()
     if coordinator is None:
         abort(404)
-    if isinstance(id_or_slug, int) or (isinstance(id_or_slug, str) and id_or_slug.isdigit()):
-        statement = db.session.get(Statement, int(id_or_slug)) if int(id_or_slug) < 2**31 else None
+    if isinstance(id_or_slug, int) or (id_or_slug.isascii() and id_or_slug.isdigit()):
+        statement = db.session.get(Statement, int(id_or_slug)) if 0 < int(id_or_slug) < 2**31 else None
     else:
         statement = db.session.scalars(select(Statement).where(Statement.slug == id_or_slug)).one_or_none()
     if statement is None or not may_manage(coordinator, statement.id):
