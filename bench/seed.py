@@ -1,6 +1,6 @@
 """Bulk seeding: N validated signatures on one published statement, fast.
 
-The rows carry the same ``sort_key`` and ``search_text`` that :mod:`portal.signing` writes.
+The rows carry the same ``sort_key`` and ``search_text`` that :mod:`portal.signatures.signing` writes.
 Computing a UCA key with pyuca costs about 60 µs a name (a minute per million), so the keys
 are assembled from cached collation elements of each word and digit: names are words joined
 by spaces, and a space ends any contraction, so the result is identical (it is checked
@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal import search
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement, StatementTranslation
-from portal.statements import cursor_for
+from portal.signatures import search
+from portal.statements.reading import cursor_for
 from portal.text import SORT_KEY_WEIGHTS, _collator, fold, name_key, sort_key
 
 SLUG = "bench-statement"

@@ -8,7 +8,8 @@ import os
 import click
 from flask import Flask
 
-from . import config, hosts, instance
+from portal import config, instance
+from portal.web import hosts
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,16 +29,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Absolute URLs come from BASE_URL (hosts.Portal); any other Host header gets a 400.
     app.config["TRUSTED_HOSTS"] = hosts.trusted_hosts(app.config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    from . import ratelimits
+    from portal.abuse import ratelimits
 
     ratelimits.configure(app)  # counters shared by all workers: Redis, else SQL
     instance.private_databases([app.config["SQLALCHEMY_DATABASE_URI"],
                                 app.config.get("RATELIMIT_STORAGE_OPTIONS", {}).get("url", "")])
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
 
-    from . import caching, database, filters, fragments, guards, headers, i18n, session_store
-    from .extensions import babel, compress, csrf, db, limiter, migrate
-    from .mail import worker
+    from portal import database, fragments
+    from portal.accounts import sessions as session_store
+    from portal.extensions import babel, compress, csrf, db, limiter, migrate
+    from portal.mail.outbox import worker
+    from portal.web import caching, guards, headers
+    from portal.web import locale as i18n
+    from portal.web import templating as filters
 
     db.init_app(app)
     session_store.init_app(app)  # the session cookie holds only a random id
@@ -62,14 +67,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         database.tune_sqlite(db.engine)
 
     guards.init_app(app)  # before the blueprints: it bounds the <int:...> converter they compile
-    from .views import register
+    from portal.views import register
 
     register(app)
     i18n.init_app(app)
     filters.init_app(app)
     headers.init_app(app)
 
-    from . import cli
+    from portal.commands import jobs as cli
 
     cli.init_app(app)
     return app

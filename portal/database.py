@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from .extensions import db
+from portal.extensions import db
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write", default=False)
 

@@ -39,8 +39,8 @@ compress = Compress()
 
 def client_hash() -> str:
     """The limiter's key for a client: the keyed hash of its IPv4 address or IPv6 /64
-    (:func:`portal.clients.ip_hash`), so no rate-limit store ever holds an address."""
-    from .clients import ip_hash
+    (:func:`portal.abuse.clients.ip_hash`), so no rate-limit store ever holds an address."""
+    from portal.abuse.clients import ip_hash
 
     return ip_hash(request.remote_addr) or "unknown"
 

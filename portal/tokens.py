@@ -37,7 +37,7 @@ def read(purpose: str, token: str) -> str | None:
 
 def client_key(address: str | None) -> str | None:
     """The client an address belongs to: its IPv4 address, or its IPv6 /64 network."""
-    from .clients import client_key as key
+    from portal.abuse.clients import client_key as key
 
     return key(address)
 
@@ -46,10 +46,10 @@ def ip_hash(address: str | None) -> str | None:
     """A keyed hash of a client IP, by client: an IPv4 address or an IPv6 /64 network.
 
     The key combines ``SECRET_KEY`` with a random secret of the month that is deleted when
-    the month ends (:mod:`portal.clients`), so hashes of different months cannot be joined,
+    the month ends (:mod:`portal.abuse.clients`), so hashes of different months cannot be joined,
     nor past ones recomputed.
     """
-    from .clients import ip_hash as hashed
+    from portal.abuse.clients import ip_hash as hashed
 
     return hashed(address)
 

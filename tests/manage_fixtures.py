@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.accounts import create_coordinator
+from portal.accounts.coordinators import create_coordinator
 from portal.extensions import db
 from portal.models import Signature, Statement, StatementTranslation, utcnow
 from portal.text import canonical_email, fold, listing_key

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal import signing
 from portal.extensions import db
 from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.signatures import signing
 
 SLUG = "free-the-reporters"
 TEXTS = {

@@ -9,10 +9,11 @@ import pytest
 from conftest import csrf_token, fresh_schema, make_app, outbox_bodies
 from sqlalchemy import select
 
-from portal import abuse, tokens
-from portal.counts import reconcile
+from portal import tokens
+from portal.abuse import screening as abuse
 from portal.extensions import db
 from portal.models import BlockRule, ModerationEvent, Signature, Statement
+from portal.signatures.counts import reconcile
 
 SLUG = "free-the-reporters"
 PAGE = f"/en/s/{SLUG}"
@@ -37,7 +38,7 @@ def app(database_url, tmp_path):
                    LINK_RATE_LIMIT="1000/minute")
     with fresh_schema(app, database_url):
         with app.app_context():
-            app.extensions["portal.ratelimits"].storage.reset()
+            app.extensions["portal.abuse.ratelimits"].storage.reset()
         yield app
 
 
@@ -251,7 +252,7 @@ def test_confirm_presses_get_a_429_past_the_statements_limit(app, client, make_s
     assert [state_of(app, f"c{i}@clean.example") for i in range(3)] == ["validated"] * 2 + ["pending"]
     assert state_of(app, "e@clean.example") == "validated"
     with app.app_context():
-        app.extensions["portal.ratelimits"].storage.reset()  # the window passes
+        app.extensions["portal.abuse.ratelimits"].storage.reset()  # the window passes
     assert press(links[2], "198.51.100.3")[0] == 200
     assert state_of(app, "c2@clean.example") == "validated"
 

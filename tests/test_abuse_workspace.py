@@ -8,9 +8,8 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select
 
-from portal import accounts, invalidation, privacy
-from portal.audit import Actor
-from portal.counts import reconcile
+from portal.accounts import coordinators as accounts
+from portal.accounts.audit import Actor
 from portal.database import write
 from portal.extensions import db
 from portal.models import (
@@ -22,6 +21,9 @@ from portal.models import (
     statement_coordinators,
     utcnow,
 )
+from portal.signatures import invalidation
+from portal.signatures import retention as privacy
+from portal.signatures.counts import reconcile
 from portal.text import fold, listing_key
 
 PASSWORD = "correct horse battery staple"
@@ -211,7 +213,7 @@ def test_coordinator_acts_on_own_statements_only(app, client, people):
 
 
 def abuse_rule(statement_id: int) -> int:
-    from portal import abuse
+    from portal.abuse import screening as abuse
 
     return abuse.add_rule("domain", "y.example", statement_id).id
 

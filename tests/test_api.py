@@ -13,7 +13,7 @@ from public_seed import SLUG, seed
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from portal.extensions import db
-from portal.openapi import document
+from portal.web.openapi import document
 
 API = "/api/v1"
 
@@ -160,7 +160,7 @@ def test_etag_304_cache_control_and_cors(client, seeded):
 def test_etag_changes_when_the_count_does(app, client, seeded):
     url = f"{API}/statements/{SLUG}"
     before = client.get(url).headers["ETag"]
-    from portal import signing
+    from portal.signatures import signing
     with app.app_context():
         signing.sign(signing.SignRequest(statement_id=seeded.statement_id, kind="organisation",
                                          name="Late Group", country="BR", email="late@example.org",

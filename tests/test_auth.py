@@ -102,7 +102,7 @@ def test_idle_and_absolute_timeouts(client, auth, key, age):
 
 
 def test_password_change_ends_other_sessions(app, client, auth):
-    from portal.accounts import set_password
+    from portal.accounts.coordinators import set_password
 
     auth.login()
     with app.app_context():
@@ -112,7 +112,7 @@ def test_password_change_ends_other_sessions(app, client, auth):
 
 
 def test_suspended_account_cannot_log_in(app, client, auth, people):
-    from portal.accounts import set_active
+    from portal.accounts.coordinators import set_active
 
     with app.app_context():
         set_active(people.owner, False)

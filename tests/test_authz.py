@@ -132,7 +132,7 @@ def _allowed(endpoint: str, role: str) -> bool:
 
 def _fresh_rule(world: World) -> None:
     """A block rule on the owner's statement, new for each request (deleting it is a route)."""
-    from portal import abuse
+    from portal.abuse import screening as abuse
 
     with world.app.app_context():
         world.ids["rule_id"] = abuse.add_rule("domain", f"r{len(world.cookies)}-{id(object())}.example",

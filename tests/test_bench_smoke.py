@@ -7,9 +7,9 @@ import random
 from sqlalchemy import func, select
 
 from bench import report, seed
-from portal import statements as service
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement
+from portal.statements import reading as service
 from portal.text import fold, sort_key
 
 

@@ -14,7 +14,7 @@ import pytest
 from manage_fixtures import add_signature, add_statement, text_of
 from werkzeug.exceptions import NotFound
 
-from portal import auth, guards
+from portal.web import auth, guards
 
 CONTROL = ["\r\n", "\r", "\n", "\x00", "\t", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", "\ufeff",
            "\ud800"]

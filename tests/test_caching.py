@@ -8,9 +8,10 @@ import pytest
 from conftest import csrf_token, link_from, outbox_bodies
 from test_views_statements import sign_form
 
-from portal import signing, tokens
+from portal import tokens
 from portal.extensions import db
 from portal.models import Signature, Statement
+from portal.signatures import signing
 
 SLUG = "free-the-reporters"
 PUBLIC_GETS = ["/en/", f"/en/s/{SLUG}", f"/fr/s/{SLUG}", f"/en/s/{SLUG}/signatories",

@@ -8,11 +8,12 @@ import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import func, select, update
 
-from portal import signer, signing, tokens
-from portal.counts import reconcile
+from portal import tokens
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, utcnow
-from portal.statements import find_public, signatories
+from portal.signatures import signer, signing
+from portal.signatures.counts import reconcile
+from portal.statements.reading import find_public, signatories
 
 
 def test_demo_loads_three_statements_once_only(app, runner):
@@ -147,12 +148,12 @@ def test_signatures_approve_explains_mistakes(app, runner, confirmed, args, code
 
 def test_a_failed_demo_load_leaves_nothing_behind(app, runner, monkeypatch):
     """If any part fails, nothing is kept, so the next ``--if-empty`` finds an empty database."""
-    import portal.demo
+    import portal.commands.demo
 
     def fail(*_args, **_kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(portal.demo, "create_coordinator", fail)
+    monkeypatch.setattr(portal.commands.demo, "create_coordinator", fail)
     assert runner.invoke(args=["demo", "--if-empty"]).exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Statement)) == 0

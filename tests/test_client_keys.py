@@ -24,10 +24,11 @@ from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, make_people
 from sqlalchemy import func, select, text
 
 import portal.models
-from portal import clients, tokens
+from portal import tokens
+from portal.abuse import clients
 from portal.extensions import db, limiter
 from portal.models import Signature, Statement, StatementTranslation, utcnow
-from portal.records import IPHashKey
+from portal.models.accounts import IPHashKey
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 SLUG = "keyed"
@@ -136,7 +137,7 @@ def test_a_period_key_is_deleted_when_its_period_ends(app, runner, monkeypatch):
 
 
 def test_an_ip_hash_rule_blocks_the_whole_64(app, make_statement):
-    from portal import abuse
+    from portal.abuse import screening as abuse
 
     sid = make_statement(SLUG)
     client = app.test_client()
@@ -179,7 +180,7 @@ def store(request, tmp_path):
     with fresh_schema(app, url):
         with app.app_context():
             if request.param != "redis":  # Redis is shared: fresh keys (a new secret) suffice there
-                app.extensions["portal.ratelimits"].storage.reset()
+                app.extensions["portal.abuse.ratelimits"].storage.reset()
             statement = Statement(slug=SLUG, original_lang="en", state="published",
                                   published_at=utcnow() - timedelta(days=1))
             statement.translations.append(StatementTranslation(lang="en", title="Keyed", published=True))
@@ -285,7 +286,7 @@ def test_expired_counters_are_purged_on_schedule(database_url, tmp_path):
     with fresh_schema(app, database_url):
         runner = app.test_cli_runner()
         with app.app_context():
-            storage = app.extensions["portal.ratelimits"].storage
+            storage = app.extensions["portal.abuse.ratelimits"].storage
             storage.reset()
             storage.incr("expired-a", -10)  # a window that ended ten seconds ago
             storage.incr("live", 3600)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from conftest import csrf_token, link_from, outbox_bodies
 
-from portal import signing
 from portal.extensions import db
 from portal.models import Signature, Statement
-from portal.statements import transition
+from portal.signatures import signing
+from portal.statements.reading import transition
 
 FORM = {"kind": "organisation", "name": "Late Press", "signer_name": "L", "country": "PE",
         "email": "late@example.org", "visibility": "full", "authorised": "y"}

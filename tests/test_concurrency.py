@@ -20,17 +20,11 @@ from flask import Flask
 from live_server import SECRET_KEY, Browser, LiveServer, live_server
 from sqlalchemy import func, select, text
 
-from portal import signing, tokens
-from portal.counts import reconcile
+from portal import tokens
 from portal.extensions import db
-from portal.models import (
-    ModerationEvent,
-    OutboxMail,
-    Signature,
-    Statement,
-    StatementTranslation,
-    utcnow,
-)
+from portal.models import ModerationEvent, OutboxMail, Signature, Statement, StatementTranslation, utcnow
+from portal.signatures import signing
+from portal.signatures.counts import reconcile
 from portal.text import canonical_email
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
-from portal import signer, signing
-from portal.counts import reconcile, tally
 from portal.database import write
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement
+from portal.signatures import signer, signing
+from portal.signatures.counts import reconcile, tally
 
 SIGNERS = [  # (kind, country, state it ends in)
     ("organisation", "FR", "validated"), ("organisation", "FR", "validated"),

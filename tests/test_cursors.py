@@ -9,9 +9,9 @@ import pytest
 from manage_fixtures import add_signature, add_statement
 from sqlalchemy import select
 
-from portal import statements
 from portal.extensions import db
 from portal.models import Signature
+from portal.statements import reading as statements
 
 API = "/api/v1/statements"
 CURSOR = re.compile(r"[A-Za-z0-9_-]{1,40}")

@@ -19,9 +19,9 @@ import segno
 from conftest import free_port, make_app
 from public_seed import SLUG, seed
 
-from portal import signing
 from portal.extensions import db
-from portal.statements import transition
+from portal.signatures import signing
+from portal.statements.reading import transition
 
 SVG = "{http://www.w3.org/2000/svg}"
 CHROMIUM = "/usr/bin/chromium"

@@ -10,7 +10,7 @@ from public_seed import SLUG, seed
 
 from portal.extensions import db
 from portal.models import Statement, StatementTranslation, utcnow
-from portal.statements import transition
+from portal.statements.reading import transition
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from portal import accounts, tokens
+from portal import tokens
+from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Signature, statement_coordinators
-from portal.signing import SignRequest, sign
+from portal.signatures.signing import SignRequest, sign
 
 PASSWORD = "correct horse battery staple"
 SLUG = "free-the-reporters"

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from manage_fixtures import AuthActions, add_signature, add_statement, make_people
 from test_fuzz import nasty, variables
 
-from portal import abuse
-from portal.accounts import create_coordinator
+from portal.abuse import screening as abuse
+from portal.accounts.coordinators import create_coordinator
 
 ROLES = ("anonymous", "owner", "other", "admin")
 SHAPES = st.sampled_from([

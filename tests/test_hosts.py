@@ -17,9 +17,9 @@ from conftest import fresh_schema, make_app
 from manage_fixtures import PASSWORD, add_statement, make_people, token_in
 from test_caching import _validated
 
-from portal import hosts
 from portal.extensions import db
 from portal.models import Coordinator, Statement
+from portal.web import hosts
 
 SLUG = "free-the-reporters"
 BASE = "https://statements.example.org"

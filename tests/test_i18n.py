@@ -18,9 +18,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from portal import signing
 from portal.config import LANGUAGES
 from portal.models import as_utc, utcnow
+from portal.signatures import signing
 from portal.text import sort_key
 
 ROOT = Path(__file__).resolve().parent.parent

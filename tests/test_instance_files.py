@@ -11,7 +11,8 @@ import os
 import stat
 from contextlib import contextmanager
 
-from portal import create_app, ratelimits
+from portal import create_app
+from portal.abuse import ratelimits
 from portal.extensions import db
 
 EXPECTED = {"secret_key", "portal.sqlite3", "portal.sqlite3-wal", "portal.sqlite3-shm", "ratelimits.sqlite3",

@@ -17,10 +17,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from portal import signing, tokens
+from portal import tokens
 from portal.extensions import db
-from portal.mail import send_due
+from portal.mail.outbox import send_due
 from portal.models import OutboxMail, Signature, Statement, utcnow
+from portal.signatures import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,7 +255,7 @@ def test_a_claimed_mail_is_not_sent_twice(app, make_statement, smtp):
     app.config["SMTP_URL"] = smtp.url
     sign(app, make_statement(), "ana@reporters.example.org")
     with app.app_context():
-        from portal.mail import _claim
+        from portal.mail.outbox import _claim
 
         [mail_id] = db.session.scalars(select(OutboxMail.id)).all()
         assert _claim(mail_id) is True
@@ -290,7 +291,7 @@ def test_without_smtp_the_email_is_printed_in_full(app, make_statement, capsys):
 def test_one_bad_email_does_not_hold_up_the_queue(app, make_statement, smtp):
     """A message that cannot even be built is retried later; the mails behind it go out now."""
     from portal.database import write
-    from portal.mail import queue
+    from portal.mail.outbox import queue
 
     app.config["SMTP_URL"] = smtp.url
     with app.app_context(), write() as session:
@@ -310,8 +311,8 @@ def test_a_sent_email_keeps_no_working_link_and_no_address(app, client, make_sta
     outbox; an email not yet delivered keeps everything its retry needs."""
     from manage_fixtures import FAST_ARGON2
 
-    from portal import accounts
-    from portal.audit import Actor
+    from portal.accounts import coordinators as accounts
+    from portal.accounts.audit import Actor
 
     app.config.update(FAST_ARGON2, SMTP_URL=smtp_down.url)
     sid = make_statement()

@@ -10,9 +10,9 @@ import pytest
 from manage_fixtures import add_statement, errors_of, text_of
 from sqlalchemy import select
 
-from portal import statements
 from portal.extensions import db
 from portal.models import ModerationEvent, Signature, Statement, as_utc, utcnow
+from portal.statements import reading as statements
 
 NEW = {"slug": "jail-no-more", "title": "Jail no more", "original_lang": "en", "allow_organisations": "y",
        "moderation": "pre", "require_confirmation": "y", "time_zone": "UTC"}

@@ -11,9 +11,9 @@ import pytest
 from manage_fixtures import add_signature, add_statement, text_of
 from sqlalchemy import select
 
-from portal.exports import neutralise
 from portal.extensions import db
 from portal.models import ModerationEvent, Signature, utcnow
+from portal.statements.exports import neutralise
 
 DANGEROUS = ["=HYPERLINK(\"http://evil.example\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
              "\tTabbed", "\rReturned", "＝fullwidth"]
@@ -63,7 +63,7 @@ def test_public_csv_neutralises_formulas_and_holds_no_contact(client, auth, list
 
 def test_exports_are_streamed_in_batches(app, client, auth, listed, people, monkeypatch):
     """A million rows never sit in memory: the body is sent in chunks as rows are fetched."""
-    from portal import exports
+    from portal.statements import exports
 
     monkeypatch.setattr(exports, "STREAM_BATCH", 2)
     auth.login()

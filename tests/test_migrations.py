@@ -17,8 +17,8 @@ from conftest import PG_ADMIN, make_app
 from sqlalchemy import MetaData, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from portal import search
 from portal.extensions import db
+from portal.signatures import search
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))

@@ -16,11 +16,11 @@ from conftest import outbox_bodies
 from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, errors_of, text_of, token_in
 from sqlalchemy import select, update
 
-from portal import accounts
-from portal.audit import Actor
+from portal.accounts import coordinators as accounts
+from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import ModerationEvent, OutboxMail, utcnow
-from portal.records import PasswordReset
+from portal.models.accounts import PasswordReset
 
 NEW = "a brand new long password"
 

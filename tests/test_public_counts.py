@@ -15,11 +15,11 @@ from manage_fixtures import add_signature, add_statement
 from sqlalchemy import create_engine, select, text
 from test_migrations import flask_db, fresh_url  # noqa: F401  (the fixture, and the real command)
 
-from portal import counts, signing
-from portal.counts import reconcile
 from portal.database import write
 from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement
+from portal.signatures import counts, signing
+from portal.signatures.counts import reconcile
 
 SLUG = "quiet-countries"
 SIGNERS = [  # (name, kind, country, visibility)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text, update
 
-from portal import search, signing
-from portal import statements as service
 from portal.database import write
 from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement
+from portal.signatures import search, signing
+from portal.statements import reading as service
 from portal.text import fold
 
 NAMES = [("Élan Vital", "FR", "full"), ("Bogotá Press", "CO", "full"), ("ÉLAN SUD", "ES", "full"),

@@ -13,10 +13,12 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import select
 
-from portal import abuse, accounts, tokens
+from portal import tokens
+from portal.abuse import screening as abuse
+from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, statement_coordinators
-from portal.signing import SignRequest, sign
+from portal.signatures.signing import SignRequest, sign
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PASSWORD = "correct horse battery staple"

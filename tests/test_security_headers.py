@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import csrf_token, link_from, make_app, outbox_bodies
 
-from portal import markdown, tokens
+from portal import tokens
 from portal.extensions import db
+from portal.statements import markdown
 
 SLUG = "free-the-reporters"
 PAGES = ["/en/", f"/en/s/{SLUG}", f"/ar/s/{SLUG}/signatories", f"/en/s/{SLUG}/print", "/en/feed.atom",

@@ -21,10 +21,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import csrf_token, free_port, link_from, outbox_bodies
 
-from portal import abuse, signing
+from portal.abuse import screening as abuse
 from portal.extensions import db
-from portal.mail import send_due
+from portal.mail.outbox import send_due
 from portal.models import Signature, statement_coordinators
+from portal.signatures import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "free-the-reporters"
@@ -147,7 +148,7 @@ def test_no_contact_email_on_any_public_surface_or_in_the_logs(app, client, make
     # The public export, as a coordinator downloads it.
     app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=1024, ARGON2_PARALLELISM=1)
     with app.app_context():
-        from portal import accounts
+        from portal.accounts import coordinators as accounts
 
         admin = accounts.create_coordinator("coordinator@portal.example", "Coordinator", PASSWORD, admin=True)
         db.session.execute(statement_coordinators.insert().values(statement_id=sid, coordinator_id=admin.id))

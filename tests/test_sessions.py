@@ -19,10 +19,10 @@ from datetime import timedelta
 from manage_fixtures import PASSWORD, AuthActions
 from sqlalchemy import select, update
 
-from portal import session_store
+from portal.accounts import sessions as session_store
 from portal.extensions import db
 from portal.models import Coordinator, utcnow
-from portal.records import WebSession
+from portal.models.accounts import WebSession
 
 
 def rows(app) -> list[WebSession]:

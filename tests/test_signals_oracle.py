@@ -13,9 +13,9 @@ import re
 import pytest
 from manage_fixtures import add_signature, add_statement, text_of
 
-from portal import signals
 from portal.extensions import db
 from portal.models import ModerationEvent, Signature
+from portal.signatures import signals
 
 # Another coordinator's signatures, by what the public sees of them.
 UNLISTED = {  # name: (state, visibility, email domain)

@@ -12,7 +12,7 @@ from conftest import fresh_schema, link_from, make_app, outbox_bodies
 from manage_fixtures import AuthActions, add_statement, make_people, text_of
 from sqlalchemy import select
 
-from portal import abuse
+from portal.abuse import screening as abuse
 from portal.extensions import db
 from portal.models import ModerationEvent, OutboxMail, Signature, Statement
 
@@ -28,7 +28,7 @@ def app(database_url, tmp_path):
                    LINK_RATE_LIMIT="1000/minute", SIGNER_MAIL_LIMIT="4/day")
     with fresh_schema(app, database_url):
         with app.app_context():
-            app.extensions["portal.ratelimits"].storage.reset()
+            app.extensions["portal.abuse.ratelimits"].storage.reset()
         yield app
 
 
@@ -115,7 +115,7 @@ def confirm_as_owner(client, body: str, **fields):
 
 
 def approve_all(app, sid_: int) -> None:
-    from portal import signing
+    from portal.signatures import signing
 
     with app.app_context():
         for ident in db.session.scalars(select(Signature.id).where(

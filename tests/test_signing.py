@@ -8,18 +8,12 @@ import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
 from sqlalchemy import select, update
 
-from portal import signer, signing, tokens
+from portal import tokens
 from portal.extensions import db
-from portal.models import (
-    ModerationEvent,
-    OutboxMail,
-    Signature,
-    SignatureState,
-    Statement,
-    utcnow,
-)
-from portal.signing import Outcome, SigningError, SignRequest
-from portal.statements import signatories
+from portal.models import ModerationEvent, OutboxMail, Signature, SignatureState, Statement, utcnow
+from portal.signatures import signer, signing
+from portal.signatures.signing import Outcome, SigningError, SignRequest
+from portal.statements.reading import signatories
 
 
 @pytest.fixture
@@ -179,7 +173,7 @@ def test_the_same_email_may_sign_two_statements(ctx, make_statement):
 @pytest.mark.parametrize("cap", [1, 4])
 def test_emails_to_one_address_about_one_statement_are_capped(ctx, make_statement, cap):
     ctx.config.update(RATELIMIT_ENABLED=True, SIGNER_MAIL_LIMIT=f"{cap}/day")
-    ctx.extensions["portal.ratelimits"].storage.reset()
+    ctx.extensions["portal.abuse.ratelimits"].storage.reset()
     sid = make_statement()
     for attempt in range(cap + 4):
         signing.sign(request_for(sid, email=f"ana+{attempt}@reporters.example.org", role=f"Role {attempt}"))
@@ -474,7 +468,7 @@ def test_only_validated_signatures_count_or_show(ctx, make_statement):
     assert {s.name: s.state for s in db.session.scalars(select(Signature))} == {
         f"Group {state}": state for state in people}
     assert listed_names(sid) == ["Group validated"]
-    from portal.counts import reconcile
+    from portal.signatures.counts import reconcile
 
     assert [(d.stored, d.actual) for d in reconcile(db.session, repair=False)] == [
         ((2, 2, 0, 2), (1, 1, 0, 1))]  # the raw invalidation above bypassed the tallies
@@ -491,7 +485,7 @@ def test_counts_by_kind_and_country(ctx, make_statement):
     assert counts(sid) == (4, 2, 2, 2)
     withdraw(row(sid, "s3@example.org"))
     assert counts(sid) == (3, 2, 1, 1)
-    from portal.counts import reconcile
+    from portal.signatures.counts import reconcile
 
     assert reconcile(db.session, repair=False) == []
 
@@ -569,7 +563,7 @@ def test_a_rejection_racing_an_approval_keeps_the_count_exact(ctx, make_statemen
     assert results == [True]
     assert row(sid, canonical).state == "rejected"
     assert counts(sid) == (0, 0, 0, 0)
-    from portal.counts import reconcile
+    from portal.signatures.counts import reconcile
 
     assert reconcile(db.session, repair=False) == []
 

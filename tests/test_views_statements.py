@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from conftest import csrf_token, link_from, outbox_bodies
 
-from portal import signing
 from portal.models import Signature
+from portal.signatures import signing
 
 
 def sign_form(**overrides) -> dict:
@@ -109,7 +109,7 @@ def test_count_etag_304_and_286_when_closed(app, client, make_statement):
                        headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     with app.app_context():
-        from portal.statements import transition
+        from portal.statements.reading import transition
         transition(sid, "published", "closed", "closed")
     closed = client.get("/en/s/free-the-reporters/count",
                         headers={"If-None-Match": first.headers["ETag"]})

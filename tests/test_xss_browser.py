@@ -20,9 +20,10 @@ import pytest
 from conftest import IN_CI, make_app
 from live_server import SECRET_KEY, live_server
 
-from portal import accounts, signing
+from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Signature, Statement, StatementTranslation, statement_coordinators, utcnow
+from portal.signatures import signing
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 SLUG = "xss-corpus"

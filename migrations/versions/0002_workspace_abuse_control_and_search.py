@@ -8,7 +8,7 @@ Create Date: 2026-11-24 08:54:14.118254
 import sqlalchemy as sa
 from alembic import op
 
-from portal import search
+from portal.signatures import search
 
 
 # revision identifiers, used by Alembic.

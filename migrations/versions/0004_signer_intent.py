@@ -11,7 +11,7 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-from portal import search
+from portal.signatures import search
 
 # revision identifiers, used by Alembic.
 revision = '0004'

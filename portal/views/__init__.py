@@ -6,20 +6,20 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import errors, main, signatures, statements
+    from portal.views import errors, main, signatures, statements
 
     app.register_blueprint(main.bp)
     app.register_blueprint(signatures.bp)
     app.register_blueprint(statements.bp)
-    from .manage import bp as manage_bp
+    from portal.views.manage import bp as manage_bp
 
     app.register_blueprint(manage_bp)
-    from . import api, feeds, outlets
+    from portal.views import api, feeds, outlets
 
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(outlets.bp)
-    from . import abuse
+    from portal.views.manage import abuse
 
     app.register_blueprint(abuse.bp)
     errors.init_app(app)

@@ -7,11 +7,11 @@ import unicodedata
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import public
-from .. import statements as service
-from ..extensions import limiter
-from ..models import Statement, StatementState
-from ..openapi import document
+from portal.extensions import limiter
+from portal.models import Statement, StatementState
+from portal.statements import public
+from portal.statements import reading as service
+from portal.web.openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)

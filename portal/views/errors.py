@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, SecurityError
 
-from ..extensions import db
-from ..fragments import reswap, wants_fragment
-from ..hosts import base_url
-from .api import error_response, is_api_request
+from portal.extensions import db
+from portal.fragments import reswap, wants_fragment
+from portal.views.api import error_response, is_api_request
+from portal.web.hosts import base_url
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         if request.endpoint == "statements.sign":
-            from .statements import resubmit_after_csrf
+            from portal.views.statements import resubmit_after_csrf
 
             return resubmit_after_csrf()
         return _resubmit()

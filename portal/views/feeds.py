@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, g, make_response, render_tem
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import markdown, public
-from ..filters import language_name
-from ..i18n import pull_lang
-from ..models import Statement, as_utc, utcnow
+from portal.models import Statement, as_utc, utcnow
+from portal.statements import markdown, public
+from portal.web.locale import pull_lang
+from portal.web.templating import language_name
 
 bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml; charset=utf-8"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, url_for
 from sqlalchemy import text
 
-from ..extensions import db
-from ..i18n import best_language
+from portal.extensions import db
+from portal.web.locale import best_language
 
 bp = Blueprint("main", __name__)
 

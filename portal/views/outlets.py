@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, current_app, g, make_response, ren
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from .. import public
-from .. import statements as service
-from ..headers import CSP
-from ..i18n import known, pull_lang, ui_language
-from ..models import Statement, utcnow
+from portal.models import Statement, utcnow
+from portal.statements import public
+from portal.statements import reading as service
+from portal.web.headers import CSP
+from portal.web.locale import known, pull_lang, ui_language
 
 bp = Blueprint("outlets", __name__)
 # The embed is the one page other sites may frame; every other page keeps frame-ancestors 'none'.

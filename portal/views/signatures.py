@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, request
 from flask_babel import gettext as _
 
-from .. import ratelimits, signer
-from ..extensions import db, limiter
-from ..forms import DetailsForm
-from ..fragments import render
-from ..i18n import ui_language
-from ..models import Signature
-from ..signing import Outcome, SigningError
-from ..widgets import CountrySelect
+from portal.abuse import ratelimits
+from portal.extensions import db, limiter
+from portal.fragments import render
+from portal.models import Signature
+from portal.signatures import signer
+from portal.signatures.signing import Outcome, SigningError
+from portal.views.forms import DetailsForm
+from portal.web.locale import ui_language
+from portal.web.widgets import CountrySelect
 
 bp = Blueprint("signatures", __name__)
 # Per client: guessing tokens or hammering a link gets a 429 (LINK_RATE_LIMIT).

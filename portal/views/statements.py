@@ -15,15 +15,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import caching, public, signing, tokens
-from .. import statements as service
-from ..extensions import csrf, db
-from ..forms import SignForm
-from ..fragments import render, wants_fragment
-from ..i18n import pull_lang
-from ..models import Kind, Statement, StatementState
-from ..text import countries
-from ..widgets import CountrySelect
+from portal import tokens
+from portal.extensions import csrf, db
+from portal.fragments import render, wants_fragment
+from portal.models import Kind, Statement, StatementState
+from portal.signatures import signing
+from portal.statements import public
+from portal.statements import reading as service
+from portal.text import countries
+from portal.views.forms import SignForm
+from portal.web import caching
+from portal.web.locale import pull_lang
+from portal.web.widgets import CountrySelect
 
 bp = Blueprint("statements", __name__, url_prefix="/<lang>")
 

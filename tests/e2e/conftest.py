@@ -75,7 +75,7 @@ def server(tmp_path_factory):
     """
     from live_server import SECRET_KEY, live_server
 
-    from portal import demo
+    from portal.commands import demo
 
     instance = tmp_path_factory.mktemp("e2e-instance")
     database_url = f"sqlite:///{instance / 'portal.sqlite3'}"

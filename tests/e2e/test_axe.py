@@ -6,10 +6,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from portal import accounts, signing, tokens
-from portal.audit import Actor
+from portal import tokens
+from portal.accounts import coordinators as accounts
+from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement
+from portal.signatures import signing
 
 from .conftest import LANGUAGES, SLUG
 

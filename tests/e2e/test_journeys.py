@@ -10,9 +10,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from portal import signer, signing, tokens
+from portal import tokens
 from portal.extensions import db
 from portal.models import Signature, Statement
+from portal.signatures import signer, signing
 
 from .conftest import SLUG, outbox_link
 

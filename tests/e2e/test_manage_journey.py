@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from portal import accounts, signer, signing, tokens
+from portal import tokens
+from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Signature, Statement
+from portal.signatures import signer, signing
 from portal.views.manage.audit import action_label
 
 from .conftest import outbox_link

@@ -11,9 +11,9 @@ import pytest
 from limits import parse_many
 from playwright.sync_api import expect
 
-from portal import signing
 from portal.extensions import db
 from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.signatures import signing
 
 from .conftest import LANGUAGES, SLUG, outbox_link
 from .test_journeys import assert_no_axe_violations, fill_sign_form
@@ -92,7 +92,7 @@ def busy(server) -> int:
                 lang=lang, title=f"Busy {lang}", summary="", body_md="Text.", published=True))
         db.session.add(statement)
         db.session.commit()
-        strategy = server.app.extensions["portal.ratelimits"]
+        strategy = server.app.extensions["portal.abuse.ratelimits"]
         for item in parse_many(server.app.config["SIGN_STATEMENT_RATE_LIMIT"]):
             strategy.hit(item, "sign_statement_rate_limit", "statement", str(statement.id), cost=10**7)
         return statement.id

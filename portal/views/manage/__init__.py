@@ -7,9 +7,10 @@ from datetime import timedelta
 from flask import Blueprint, Response, g, make_response, redirect, request
 from flask_babel import format_timedelta
 
-from ... import auth, site
-from ...fragments import wants_fragment
-from ...models import as_utc
+from portal.fragments import wants_fragment
+from portal.models import as_utc
+from portal.statements import site
+from portal.web import auth
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -67,7 +68,7 @@ def _workspace() -> dict:
     return {"me": auth.current_coordinator()}
 
 
-from . import (  # noqa: E402,F401  (routes register on bp)
+from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     admin,
     audit,
     home,

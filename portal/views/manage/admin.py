@@ -6,12 +6,14 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import accounts, auth, site
-from ...extensions import db
-from ...fragments import render
-from ...models import Coordinator
-from . import bp
-from .forms import InviteForm
+from portal.accounts import coordinators as accounts
+from portal.extensions import db
+from portal.fragments import render
+from portal.models import Coordinator
+from portal.statements import site
+from portal.views.manage import bp
+from portal.views.manage.forms import InviteForm
+from portal.web import auth
 
 
 def _listing(form: InviteForm, status: int = 200):

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from flask import request
 from flask_babel import gettext as _
 
-from ... import audit as service
-from ... import auth, guards
-from ...fragments import render
-from . import bp
+from portal.accounts import audit as service
+from portal.fragments import render
+from portal.views.manage import bp
+from portal.web import auth, guards
 
 
 def _day(value: str) -> datetime | None:

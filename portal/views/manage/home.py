@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from ... import auth
-from ...extensions import db
-from ...models import Statement
-from . import bp
+from portal.extensions import db
+from portal.models import Statement
+from portal.views.manage import bp
+from portal.web import auth
 
 
 @bp.get("/")

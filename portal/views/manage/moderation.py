@@ -7,14 +7,16 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import abuse, auth, guards, moderation, signals, signer
-from ...extensions import db
-from ...fragments import render, wants_fragment
-from ...models import Kind, Signature, Statement
-from ...signing import SigningError
-from ...text import countries
-from . import bp, form_status
-from .forms import EditSignatureForm, RejectForm
+from portal.abuse import screening as abuse
+from portal.extensions import db
+from portal.fragments import render, wants_fragment
+from portal.models import Kind, Signature, Statement
+from portal.signatures import moderation, signals, signer
+from portal.signatures.signing import SigningError
+from portal.text import countries
+from portal.views.manage import bp, form_status
+from portal.views.manage.forms import EditSignatureForm, RejectForm
+from portal.web import auth, guards
 
 
 def _filters(statement_id: int | None) -> moderation.QueueFilter:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import abort, current_app, flash, url_for
 from flask_babel import gettext as _
 
-from ... import accounts, auth
-from ...extensions import limiter
-from ...fragments import render
-from . import bp, form_status, see_other
-from .forms import ChangePasswordForm, PasswordForm
+from portal.accounts import coordinators as accounts
+from portal.extensions import limiter
+from portal.fragments import render
+from portal.views.manage import bp, form_status, see_other
+from portal.views.manage.forms import ChangePasswordForm, PasswordForm
+from portal.web import auth
 
 
 def _account_key() -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Response, abort, render_template, stream_with_context
 from flask_babel import gettext as _
 
-from ... import auth
-from ... import exports as service
-from ... import stats as stats_service
-from . import bp
+from portal.statements import exports as service
+from portal.statements import stats as stats_service
+from portal.views.manage import bp
+from portal.web import auth
 
 
 @bp.get("/statements/<int:statement_id>/exports")

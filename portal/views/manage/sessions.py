@@ -7,11 +7,13 @@ from collections.abc import Callable
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from ... import accounts, auth, clients
-from ...extensions import client_hash, limiter
-from ...fragments import render
-from . import bp, see_other
-from .forms import LoginForm, PasswordForm
+from portal.abuse import clients
+from portal.accounts import coordinators as accounts
+from portal.extensions import client_hash, limiter
+from portal.fragments import render
+from portal.views.manage import bp, see_other
+from portal.views.manage.forms import LoginForm, PasswordForm
+from portal.web import auth
 
 
 def _limit(setting: str) -> Callable[[], str]:

@@ -8,13 +8,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from ... import auth, authoring, translating
-from ...extensions import db
-from ...filters import language_name
-from ...fragments import render, wants_fragment
-from ...models import Statement, StatementState, as_utc
-from . import bp, form_status, see_other
-from .forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
+from portal.extensions import db
+from portal.fragments import render, wants_fragment
+from portal.models import Statement, StatementState, as_utc
+from portal.statements import authoring, translating
+from portal.views.manage import bp, form_status, see_other
+from portal.views.manage.forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
+from portal.web import auth
+from portal.web.templating import language_name
 
 
 def _choices(form: StatementForm) -> StatementForm:
@@ -78,7 +79,7 @@ def statement(statement_id: int):
 
 def overview(item: Statement) -> dict:
     """What the statement's overview page shows besides the statement itself."""
-    from .surges import context
+    from portal.views.manage.surges import context
 
     return {**context(item), "step": authoring.next_step(item),
             "languages": translating.overview(item, current_app.config["LANGUAGES"]),

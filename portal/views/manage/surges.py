@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import flash, render_template, url_for
 from flask_babel import gettext as _
 
-from ... import auth, surges
-from ...fragments import wants_fragment
-from . import bp, see_other
-from .forms import AllowanceForm
-from .statements import overview
+from portal.abuse import surges
+from portal.fragments import wants_fragment
+from portal.views.manage import bp, see_other
+from portal.views.manage.forms import AllowanceForm
+from portal.views.manage.statements import overview
+from portal.web import auth
 
 
 def context(statement, form: AllowanceForm | None = None) -> dict:

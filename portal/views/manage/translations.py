@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ... import auth, markdown, translating
-from ...authoring import AuthoringError
-from ...extensions import db
-from ...fragments import render, wants_fragment
-from ...i18n import direction, known
-from ...models import Statement
-from . import bp, form_status
-from .forms import TranslationForm
+from portal.extensions import db
+from portal.fragments import render, wants_fragment
+from portal.models import Statement
+from portal.statements import markdown, translating
+from portal.statements.authoring import AuthoringError
+from portal.views.manage import bp, form_status
+from portal.views.manage.forms import TranslationForm
+from portal.web import auth
+from portal.web.locale import direction, known
 
 
 def _lang(lang: str) -> str:

@@ -1,0 +1,51 @@
+"""Rows that hold short-lived secrets: workspace sessions, password-reset links, IP-hash keys.
+
+Each one is stored so that a copy of the database alone is of little use: a session and a
+reset link are stored as the SHA-256 of their random token, and an IP-hash key is deleted
+when its period ends. Imported by :mod:`portal.models`, so ``create_all`` builds them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models import utcnow
+
+
+class WebSession(db.Model):
+    """A workspace session. The cookie holds only a random id; this row holds the data."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's id
+    data: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PasswordReset(db.Model):
+    """A single-use link to choose a new password, issued by an administrator or the CLI."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinators.id", ondelete="CASCADE"),
+                                                index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the link's token
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IPHashKey(db.Model):
+    """The random key of one hashing period (a month). Deleted when the period ends."""
+
+    __tablename__ = "ip_hash_keys"
+
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,329 @@
+"""Taking a signature: what a submission does, so that the signer's intent always wins.
+
+- Nothing binds before confirmation: a new submission for an unconfirmed signature replaces
+  its fields, and the email carries what was submitted last.
+- A confirmed signature is never changed by an anonymous submission: the address gets its
+  manage link instead.
+- Rejected, withdrawn and set-aside rows never lock an address out: only live rows
+  (pending, confirmed, approved) take part in the duplicate key.
+- Every submission that passes the form and is not shadow-rejected sends exactly one email to
+  the address (a confirmation, a status note or the manage link), within a daily cap.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Insert, func, select, text
+
+from portal import tokens
+from portal.abuse import screening as abuse
+from portal.abuse import surges
+from portal.accounts import audit
+from portal.database import insert_for, write
+from portal.extensions import db
+from portal.mail.outbox import queue, worker
+from portal.models import (
+    LIVE_STATES,
+    LIVE_WHERE,
+    Kind,
+    Signature,
+    SignatureState,
+    Statement,
+    StatementState,
+    Visibility,
+    new_uid,
+    utcnow,
+)
+from portal.signatures.notices import compose
+from portal.signatures.transitions import event, move
+from portal.statements import site
+from portal.text import (
+    canonical_email,
+    country_codes,
+    fold,
+    listing_key,
+    name_key,
+    name_problem,
+    normalise_website,
+)
+
+
+class SigningError(Exception):
+    """A reason the signature cannot be taken: ``field`` is None for the whole form."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class SigningBusy(SigningError):
+    """The statement's own limit is reached: the signer is asked to try again shortly."""
+
+
+@dataclass(frozen=True)
+class SignRequest:
+    statement_id: int
+    kind: str
+    name: str
+    country: str
+    email: str
+    lang: str
+    visibility: str = Visibility.full
+    signer_name: str = ""
+    role: str = ""
+    website: str = ""
+    org_type: str = ""
+    authorised: bool = False
+    ip: str | None = None
+    # From the public form only (None elsewhere): the honeypot field and the fill-time stamp.
+    honeypot: str = ""
+    started: str | None = None
+
+
+class Outcome(enum.StrEnum):
+    awaiting_moderation = "awaiting_moderation"
+    counted = "counted"
+    withdrawn = "withdrawn"
+    already_withdrawn = "already_withdrawn"
+    invalid = "invalid"
+
+
+def name_error(value: str) -> str | None:
+    """What is wrong with a name field, in words, or None (see :func:`portal.text.name_problem`)."""
+    return {
+        "lines": _("Write it on one line, without line breaks."),
+        "direction": _("Remove the text-direction control characters."),
+        "invisible": _("Remove the invisible characters, such as zero-width spaces."),
+        "control": _("Remove the control characters."),
+        "url": _("Write the name without a web or email address: the website has its own field."),
+    }.get(name_problem(value) or "")
+
+
+def website_error(value: str) -> str | None:
+    """What is wrong with a website as normalised, or None."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host or any(c.isspace() for c in value):
+        return _("Enter a web address, such as example.org.")
+    return None
+
+
+def check_details(kind: str, country: str, visibility: str, names: dict[str, str], website: str) -> None:
+    """The rules every signatory's details follow, wherever they come from.
+
+    :raises SigningError: naming the first field that breaks one.
+    """
+    if kind not in set(Kind):
+        raise SigningError("kind", _("Choose who is signing."))
+    for field_name, value in names.items():
+        if message := name_error(value):
+            raise SigningError(field_name, message)
+    if not names.get("name", "").strip():
+        raise SigningError("name", _("Enter the name to be shown."))
+    if message := website_error(website):
+        raise SigningError("website", message)
+    if country not in country_codes():
+        raise SigningError("country", _("Choose a country from the list."))
+    if visibility not in set(Visibility):
+        raise SigningError("visibility", _("Choose how your signature is shown."))
+
+
+def _check(req: SignRequest, statement: Statement | None) -> Statement:
+    if statement is None or not statement.accepts_signatures:
+        raise SigningError(None, _("Signing of this statement is closed."))
+    if statement.paused or site.signing_paused():
+        raise SigningError(None, _("Signing is paused for now. Please try again later."))
+    if req.kind == Kind.organisation and not statement.allow_organisations:
+        raise SigningError("kind", _("This statement is signed by individuals only."))
+    if req.kind == Kind.individual and not statement.allow_individuals:
+        raise SigningError("kind", _("This statement is signed by organisations only."))
+    check_details(req.kind, req.country, req.visibility,
+                  {"name": req.name, "signer_name": req.signer_name, "role": req.role},
+                  normalise_website(req.website))
+    if req.kind == Kind.organisation and not req.authorised:
+        raise SigningError("authorised", _("Please confirm that you may sign for this organisation."))
+    return statement
+
+
+# Built once: plain Core statements, executed with a row of parameters each time.
+_insert_signatures: dict[str, Insert] = {}
+DETAILS = ("kind", "name", "signer_name", "role", "website", "org_type", "authorised", "country",
+           "visibility", "lang", "sort_key", "search_text", "ip_hash")
+
+
+def _insert_signature(session) -> Insert:
+    """INSERT … ON CONFLICT (the live duplicate key) DO NOTHING RETURNING id, for this database."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _insert_signatures:
+        table = Signature.__table__
+        _insert_signatures[dialect] = (
+            insert_for(session.get_bind())(table)
+            .on_conflict_do_nothing(index_elements=["statement_id", "email_canonical", "name_key"],
+                                    index_where=LIVE_WHERE)
+            .returning(table.c.id))
+    return _insert_signatures[dialect]
+
+
+def _values(req: SignRequest, canonical: str, reason: str) -> dict:
+    name = req.name.strip()
+    return dict(
+        uid=new_uid(), statement_id=req.statement_id, kind=req.kind, name=name,
+        signer_name=req.signer_name.strip(), role=req.role.strip(),
+        website=normalise_website(req.website), org_type=req.org_type, authorised=req.authorised,
+        country=req.country, visibility=req.visibility, email=req.email.strip(),
+        email_canonical=canonical, name_key=name_key(name), lang=req.lang,
+        state=SignatureState.fraudulent if reason else SignatureState.pending,
+        screen_reason=reason[:200], ip_hash=tokens.ip_hash(req.ip), confirmation_sends=1,
+        sort_key=listing_key(name, req.visibility, req.country), search_text=fold(name), proposed="",
+    )
+
+
+def _lock_address(session, statement_id: int, canonical: str) -> None:
+    """Serialise submissions for one address on one statement (PostgreSQL; SQLite's write
+    transaction already excludes every other writer), so the per-address rules are exact."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"{statement_id}:{canonical}".encode(), digest_size=8).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+def sign(req: SignRequest) -> None:
+    """Take a submission. The caller answers every outcome the same way, so the page reveals
+    nothing; what the address's owner needs to know goes to the address by email.
+
+    :raises SigningBusy: the statement's own limit is reached (nothing was stored).
+    :raises SigningError: the statement is closed or paused, or a field is invalid.
+    """
+    canonical = canonical_email(req.email)
+    statement = _check(req, db.session.get(Statement, req.statement_id))
+    reason = abuse.screen(abuse.Submission(statement.id, canonical, req.ip, req.honeypot, req.started,
+                                           surges.allowance(statement)))
+    values = _values(req, canonical, reason or "")
+    if reason:
+        _set_aside(values, statement)
+        return
+    if surges.statement_busy(statement.id):
+        raise SigningBusy(None, _("Too many signatures are arriving right now. "
+                                  "Please send the form again in a minute: what you typed is kept."))
+    send = surges.may_mail(statement.id, canonical)
+    # Rendered before the write lock, for the common case of a new signature.
+    ready = compose("confirm", SimpleNamespace(**values), statement) if (
+        send and statement.require_confirmation) else None
+    with write() as session:
+        # Checked again: the statement may have closed or paused since the read.
+        statement = _check(req, session.get(Statement, req.statement_id, populate_existing=True))
+        _lock_address(session, statement.id, canonical)
+        mail = _take(session, statement, values, ready)
+        if mail and send:
+            queue(session, values["email"], *mail)
+    worker.notify()
+
+
+def _set_aside(values: dict, statement: Statement) -> None:
+    """Store a shadow-rejected submission for the record (coordinators see why, and may restore
+    it); it takes no part in the duplicate key and sends nothing."""
+    with write() as session:
+        new_id = session.execute(Signature.__table__.insert().returning(Signature.__table__.c.id), dict(
+            values, launch=statement.state == StatementState.collecting, created_at=utcnow())).scalar_one()
+        audit.record(session, audit.Actor(None, "signer"), "signed", statement_id=statement.id,
+                     signature_id=new_id, to_state=SignatureState.fraudulent, detail=values["screen_reason"])
+
+
+def _live(session, statement_id: int, canonical: str, key: str | None = None):
+    query = select(Signature).where(Signature.statement_id == statement_id,
+                                    Signature.email_canonical == canonical,
+                                    Signature.state.in_(LIVE_STATES))
+    if key is not None:
+        return session.scalars(query.where(Signature.name_key == key)).one_or_none()
+    return session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | None):
+    """Apply a screened submission inside the write transaction. :returns: the email to send."""
+    existing = _live(session, statement.id, values["email_canonical"], values["name_key"])
+    if existing is None:
+        limit = current_app.config["SIGN_ORGANISATIONS_PER_ADDRESS"]
+        if _live(session, statement.id, values["email_canonical"]) >= limit:
+            return compose("too_many", SimpleNamespace(**values), statement, limit=limit)
+        new_id = session.execute(_insert_signature(session), dict(
+            values, launch=statement.state == StatementState.collecting,
+            created_at=utcnow())).scalar_one_or_none()
+        if new_id is not None:
+            signature = session.get(Signature, new_id)
+            event(session, signature, "signed", None, SignatureState.pending, actor="signer")
+            if statement.require_confirmation:
+                return ready or compose("confirm", signature, statement)
+            counted = confirm_now(session, signature) == Outcome.counted
+            return compose("recorded", signature, statement, counted=counted)
+        existing = _live(session, statement.id, values["email_canonical"], values["name_key"])
+        if existing is None:  # a row that left the live states in between: nothing to add to
+            return None
+    if existing.state == SignatureState.pending:
+        # Nothing binds before confirmation: the last submission is what the email offers.
+        for name in DETAILS:
+            setattr(existing, name, values[name])
+        existing.confirmation_sends += 1
+        event(session, existing, "resubmitted", existing.state, existing.state, actor="signer")
+        session.flush()
+        return compose("confirm", existing, statement)
+    return compose("already", existing, statement, signed_at=existing.confirmed_at or existing.created_at)
+
+
+def confirm_now(session, signature: Signature) -> Outcome:
+    """Move a pending signature on, as its owner confirmed it.
+
+    Once signing has closed, a late confirmation waits for a coordinator even under
+    post-moderation: the final count changes only by a person's decision.
+    """
+    statement = signature.statement
+    counts_at_once = statement.moderation == "post" and statement.state in (
+        StatementState.collecting, StatementState.published)
+    after = SignatureState.validated if counts_at_once else SignatureState.confirmed
+    before = move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
+    if before:
+        event(session, signature, "confirmed", before, after, actor="signer")
+        _note_return(session, signature)
+    if signature.state == SignatureState.validated:
+        return Outcome.counted
+    return Outcome.awaiting_moderation
+
+
+def _note_return(session, signature: Signature) -> None:
+    """Signing again after a withdrawal restores the signature: say so in the audit log."""
+    earlier = session.scalar(select(Signature.id).where(
+        Signature.statement_id == signature.statement_id, Signature.id != signature.id,
+        Signature.email_canonical == signature.email_canonical, Signature.name_key == signature.name_key,
+        Signature.state == SignatureState.withdrawn).order_by(Signature.id.desc()).limit(1))
+    if earlier is not None:
+        event(session, signature, "restored", SignatureState.withdrawn, signature.state, actor="signer",
+              detail=f"#{earlier}")
+
+
+def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
+             actor: str = "coordinator", reason: str = "") -> bool:
+    """Approve (count) or reject a confirmed signature.
+
+    :returns: True when this call changed the signature.
+    """
+    after = SignatureState.validated if approve else SignatureState.rejected
+    with write() as session:
+        signature = session.get(Signature, signature_id)
+        if signature is None or signature.statement.state == StatementState.archived:
+            return False  # an archived statement's list and count are final
+        allowed = (SignatureState.confirmed,) if approve else (
+            SignatureState.confirmed, SignatureState.validated)
+        before = move(session, signature, allowed, after, moderated_at=utcnow())
+        if before:
+            event(session, signature, "approved" if approve else "rejected", before, after,
+                  actor=actor, actor_id=actor_id, detail=reason)
+        return before is not None
