@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimits.configure(app)  # counters shared by all workers: Redis, else SQL
     instance.private_databases([app.config["SQLALCHEMY_DATABASE_URI"],
                                 app.config.get("RATELIMIT_STORAGE_OPTIONS", {}).get("url", "")])
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "WARNING"))
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
 
     from portal import database, fragments
     from portal.accounts import sessions as session_store

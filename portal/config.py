@@ -18,6 +18,7 @@ RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 class Defaults:
     """Values used when nothing else sets them."""
 
+    WORKSPACE = True  # False: a public-only front (no /manage routes at all)
     DATABASE_URL = ""  # empty: a SQLite file in instance/
     SMTP_URL = ""  # empty: print emails to the console
     MAIL_FROM = "Undersigned <no-reply@undersigned.invalid>"
@@ -53,6 +54,27 @@ class Defaults:
     SESSION_COOKIE_SECURE = None  # None: Secure exactly when BASE_URL is https
     # Hosts answered besides BASE_URL's (e.g. an onion address); any other Host header gets a 400.
     EXTRA_HOSTS: list[str] = []
+    PROXY_HOPS = 0  # trusted reverse proxies in front (the client address comes through them)
+    LOG_LEVEL = "WARNING"
+    RATELIMIT_ENABLED = True  # false turns every limit off (the test suite does)
+    SIGNING_PAUSED = False  # an operator's site-wide pause from the environment
+    # The workspace: sessions, invitations, logins, password resets.
+    MANAGE_IDLE_MINUTES = 60
+    MANAGE_SESSION_HOURS = 12
+    INVITATION_DAYS = 7
+    LOGIN_RATE_LIMIT = "5/minute;50/hour"  # per (account, client)
+    LOGIN_CLIENT_RATE_LIMIT = "20/minute;200/hour"  # per client, over every account
+    LOGIN_ACCOUNT_RATE_LIMIT = "20/minute;100/hour"  # per account, failures only
+    PASSWORD_RESET_HOURS = 24
+    # argon2id's cost for coordinators' passwords (the library's defaults).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+    # Public pages: kept by browsers and shared caches this long, and by each worker's micro-cache
+    # (None: 1 second, or off under TESTING so a test reads its own writes at once).
+    PUBLIC_MAX_AGE = 5
+    PUBLIC_STALE = 30
+    MICROCACHE_SECONDS: float | None = None
 
 
 def from_environment(prefix: str = "PORTAL_") -> dict:

@@ -1,4 +1,5 @@
-"""Confirmation and withdrawal tokens: a signature's public id plus a keyed MAC.
+"""The signer's tokens (confirm, withdraw, manage: a signature's public id plus a keyed MAC)
+and the public sign form's stateless token.
 
 Nothing secret is stored, so a database leak alone confirms nothing, and a resent
 email carries the same link as the first one.
@@ -12,7 +13,7 @@ import hmac
 
 from flask import current_app
 
-PURPOSES = ("confirm", "withdraw")
+PURPOSES = ("confirm", "withdraw", "manage")
 
 
 def _mac(purpose: str, uid: str) -> str:
@@ -33,25 +34,6 @@ def read(purpose: str, token: str) -> str | None:
     if not hmac.compare_digest(mac.encode(), _mac(purpose, uid).encode()):
         return None
     return uid
-
-
-def client_key(address: str | None) -> str | None:
-    """The client an address belongs to: its IPv4 address, or its IPv6 /64 network."""
-    from portal.abuse.clients import client_key as key
-
-    return key(address)
-
-
-def ip_hash(address: str | None) -> str | None:
-    """A keyed hash of a client IP, by client: an IPv4 address or an IPv6 /64 network.
-
-    The key combines ``SECRET_KEY`` with a random secret of the month that is deleted when
-    the month ends (:mod:`portal.abuse.clients`), so hashes of different months cannot be joined,
-    nor past ones recomputed.
-    """
-    from portal.abuse.clients import ip_hash as hashed
-
-    return hashed(address)
 
 
 # The public sign form carries a stateless token instead of a session one, so that the

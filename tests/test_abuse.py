@@ -10,6 +10,7 @@ from conftest import csrf_token, fresh_schema, make_app, outbox_bodies
 from sqlalchemy import select
 
 from portal import tokens
+from portal.abuse import blocklist, clients
 from portal.abuse import screening as abuse
 from portal.extensions import db
 from portal.models import BlockRule, ModerationEvent, Signature, Statement
@@ -74,7 +75,7 @@ def answer(response) -> tuple:
 
 def add(app, kind: str, value: str, statement_id=None) -> None:
     with app.app_context():
-        abuse.add_rule(kind, value, statement_id)
+        blocklist.add_rule(kind, value, statement_id)
 
 
 @pytest.mark.parametrize(("kind", "value", "ip", "email", "htmx"), [
@@ -116,7 +117,7 @@ def test_wildcard_domain_does_not_match_lookalikes(app, client, make_statement):
 def test_ip_hash_rule_from_the_trending_view_blocks_that_client(app, client, make_statement):
     make_statement()
     with app.test_request_context():
-        hashed = tokens.ip_hash("198.51.100.50")
+        hashed = clients.ip_hash("198.51.100.50")
     add(app, "ip_hash", hashed)
     post(client, form_data(client, "i@clean.example"), ip="198.51.100.50")
     post(client, form_data(client, "j@clean.example"), ip="198.51.100.51")
@@ -261,12 +262,12 @@ def test_block_rule_values_are_checked(app):
     with app.app_context():
         for kind, value in [("ip", "300.1.1.1"), ("cidr", "10.0.0.0/99"), ("domain", "nodot"),
                             ("domain", "bad domain.org"), ("email", "nobody"), ("ip_hash", "xyz")]:
-            with pytest.raises(abuse.BlockError):
-                abuse.add_rule(kind, value)
-        rule = abuse.add_rule("domain", " *.Spam.Example. ")
+            with pytest.raises(blocklist.BlockError):
+                blocklist.add_rule(kind, value)
+        rule = blocklist.add_rule("domain", " *.Spam.Example. ")
         assert rule.value == "*.spam.example"
-        assert abuse.add_rule("domain", "*.spam.example").id == rule.id  # no duplicates
-        assert abuse.remove_rule(rule.id) and not abuse.remove_rule(rule.id)
+        assert blocklist.add_rule("domain", "*.spam.example").id == rule.id  # no duplicates
+        assert blocklist.remove_rule(rule.id) and not blocklist.remove_rule(rule.id)
         assert db.session.scalars(select(BlockRule)).all() == []
         actions = db.session.scalars(select(ModerationEvent.action).order_by(ModerationEvent.id)).all()
         assert actions == ["blocked", "unblocked"]

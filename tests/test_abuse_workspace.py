@@ -8,6 +8,7 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import func, select
 
+from portal.abuse import blocklist
 from portal.accounts import coordinators as accounts
 from portal.accounts.audit import Actor
 from portal.database import write
@@ -213,9 +214,8 @@ def test_coordinator_acts_on_own_statements_only(app, client, people):
 
 
 def abuse_rule(statement_id: int) -> int:
-    from portal.abuse import screening as abuse
 
-    return abuse.add_rule("domain", "y.example", statement_id).id
+    return blocklist.add_rule("domain", "y.example", statement_id).id
 
 
 def test_invalidate_without_criteria_is_422(client, people):

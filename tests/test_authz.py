@@ -16,6 +16,7 @@ from conftest import BACKENDS, make_app
 from manage_fixtures import FAST_ARGON2, AuthActions, add_signature, add_statement, make_people
 from sqlalchemy import select
 
+from portal.abuse import blocklist
 from portal.extensions import db
 from portal.models import ModerationEvent
 
@@ -25,7 +26,7 @@ ADMIN = {"manage.coordinators", "manage.invite", "manage.set_active", "manage.is
 # Public routes whose made-up token is answered 404, for every role alike.
 TOKENED = {"manage.invitation", "manage.reset"}
 # Routes that name the statement in a form field ("statement") rather than in the path.
-FORM_SCOPED = {("abuse.add_rule", "POST"), ("abuse.invalidate", "POST")}
+FORM_SCOPED = {("manage.add_rule", "POST"), ("manage.invalidate", "POST")}
 ROLES = ("anonymous", "other", "owner", "admin")
 OWNER_MARKERS = ("owner-statement", "Owner Visible Org", "owner-sig@owner-org.example")
 OTHER_MARKERS = ("other-secret-statement", "Other Secret Org", "secret@other-org.example")
@@ -132,10 +133,9 @@ def _allowed(endpoint: str, role: str) -> bool:
 
 def _fresh_rule(world: World) -> None:
     """A block rule on the owner's statement, new for each request (deleting it is a route)."""
-    from portal.abuse import screening as abuse
 
     with world.app.app_context():
-        world.ids["rule_id"] = abuse.add_rule("domain", f"r{len(world.cookies)}-{id(object())}.example",
+        world.ids["rule_id"] = blocklist.add_rule("domain", f"r{len(world.cookies)}-{id(object())}.example",
                                               world.ids["statement_id"]).id
 
 

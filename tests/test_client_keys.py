@@ -24,8 +24,7 @@ from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, make_people
 from sqlalchemy import func, select, text
 
 import portal.models
-from portal import tokens
-from portal.abuse import clients
+from portal.abuse import blocklist, clients
 from portal.extensions import db, limiter
 from portal.models import Signature, Statement, StatementTranslation, utcnow
 from portal.models.accounts import IPHashKey
@@ -47,22 +46,22 @@ LIMIT = 10
     (None, None),
 ])
 def test_client_key(address, key):
-    assert clients.client_key(address) == key == tokens.client_key(address)
+    assert clients.client_key(address) == key == clients.client_key(address)
 
 
 def test_one_64_shares_one_hash_and_nothing_raw_is_in_it(app):
     with app.app_context():
-        same = {tokens.ip_hash(f"2001:db8:9:9:{i:x}::{i + 1:x}") for i in range(50)}
+        same = {clients.ip_hash(f"2001:db8:9:9:{i:x}::{i + 1:x}") for i in range(50)}
         assert len(same) == 1 and re.fullmatch(r"[0-9a-f]{32}", same.pop())
-        assert tokens.ip_hash("2001:db8:9:9::1") != tokens.ip_hash("2001:db8:9:a::1")
-        assert tokens.ip_hash("::ffff:192.0.2.1") == tokens.ip_hash("192.0.2.1")
-        assert tokens.ip_hash("192.0.2.1") != tokens.ip_hash("192.0.2.2")
+        assert clients.ip_hash("2001:db8:9:9::1") != clients.ip_hash("2001:db8:9:a::1")
+        assert clients.ip_hash("::ffff:192.0.2.1") == clients.ip_hash("192.0.2.1")
+        assert clients.ip_hash("192.0.2.1") != clients.ip_hash("192.0.2.2")
         assert clients.account_hash(" Owner@Example.org") == clients.account_hash("owner@example.org")
 
 
 def test_the_key_is_random_stored_and_shared_by_every_worker(app, database_url, tmp_path):
     with app.app_context():
-        hashed = tokens.ip_hash("203.0.113.5")
+        hashed = clients.ip_hash("203.0.113.5")
         [row] = db.session.scalars(select(IPHashKey)).all()
         assert row.period == utcnow().strftime("%Y-%m") and re.fullmatch(r"[0-9a-f]{64}", row.secret)
         month = utcnow().strftime("%Y-%m").encode()
@@ -71,11 +70,11 @@ def test_the_key_is_random_stored_and_shared_by_every_worker(app, database_url, 
         assert hashed != old_scheme  # no longer derived from SECRET_KEY and the month alone
     worker = make_app(database_url, tmp_path / "worker")  # another process's app: same database
     with worker.app_context():
-        assert tokens.ip_hash("203.0.113.5") == hashed
+        assert clients.ip_hash("203.0.113.5") == hashed
         db.engine.dispose()
     thief = make_app(database_url, tmp_path / "thief", SECRET_KEY="a copy of the database only")
     with thief.app_context():
-        assert tokens.ip_hash("203.0.113.5") != hashed  # the database alone cannot test guesses
+        assert clients.ip_hash("203.0.113.5") != hashed  # the database alone cannot test guesses
         db.engine.dispose()
 
 
@@ -114,9 +113,9 @@ def test_a_period_key_is_deleted_when_its_period_ends(app, runner, monkeypatch):
 
     with app.app_context():
         at(datetime(2031, 1, 31, 23, 59, tzinfo=UTC))
-        january = tokens.ip_hash("203.0.113.5")
+        january = clients.ip_hash("203.0.113.5")
         at(datetime(2031, 2, 1, 0, 1, tzinfo=UTC))
-        february = tokens.ip_hash("203.0.113.5")
+        february = clients.ip_hash("203.0.113.5")
         assert february != january
         rows = db.session.scalars(select(IPHashKey)).all()
         assert [r.period for r in rows] == ["2031-02"]
@@ -127,7 +126,7 @@ def test_a_period_key_is_deleted_when_its_period_ends(app, runner, monkeypatch):
             assert hmac.new(key, b"client:203.0.113.5", hashlib.sha256).hexdigest()[:32] != january
         at(datetime(2031, 1, 31, 23, 58, tzinfo=UTC))  # a worker whose clock is behind
         app.extensions.pop("portal.ip_hash_keys")
-        assert tokens.ip_hash("203.0.113.5") == february  # January is not brought back
+        assert clients.ip_hash("203.0.113.5") == february  # January is not brought back
         assert [r.period for r in db.session.scalars(select(IPHashKey))] == ["2031-02"]
         at(datetime(2031, 3, 2, tzinfo=UTC))
     result = runner.invoke(args=["statements", "tick"])  # the schedule deletes it too, unused
@@ -137,12 +136,11 @@ def test_a_period_key_is_deleted_when_its_period_ends(app, runner, monkeypatch):
 
 
 def test_an_ip_hash_rule_blocks_the_whole_64(app, make_statement):
-    from portal.abuse import screening as abuse
 
     sid = make_statement(SLUG)
     client = app.test_client()
     with app.app_context():
-        abuse.add_rule("ip_hash", tokens.ip_hash("2001:db8:bad:1::1"), sid)
+        blocklist.add_rule("ip_hash", clients.ip_hash("2001:db8:bad:1::1"), sid)
     sign(client, "neighbour@a.example", "2001:db8:bad:1:ffff::2")
     sign(client, "b@b.example", "2001:db8:bad:2::1")
     with app.app_context():
@@ -267,7 +265,7 @@ def test_no_store_holds_an_address_or_an_email(store):
     for raw in (v4, prefix, prefix.replace("2001:db8", "2001:0db8"), signer, victim, f"-{run}@", *shared):
         assert raw not in dump, f"{raw!r} is in the {kind} rate-limit store"
     with app.app_context():
-        expected = {tokens.ip_hash(v4), tokens.ip_hash(v6), clients.account_hash(victim),
+        expected = {clients.ip_hash(v4), clients.ip_hash(v6), clients.account_hash(victim),
                     clients.account_hash("owner@example.org")}
         stored = db.session.scalars(select(Signature.ip_hash)).all()
     for hashed in expected:  # the limits did count, under the hashes
@@ -277,7 +275,7 @@ def test_no_store_holds_an_address_or_an_email(store):
 
 def tokens_hash_of(app, address: str) -> str:
     with app.app_context():
-        return tokens.ip_hash(address)
+        return clients.ip_hash(address)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)

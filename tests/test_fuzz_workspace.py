@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from manage_fixtures import AuthActions, add_signature, add_statement, make_people
 from test_fuzz import nasty, variables
 
-from portal.abuse import screening as abuse
+from portal.abuse import blocklist
 from portal.accounts.coordinators import create_coordinator
 
 ROLES = ("anonymous", "owner", "other", "admin")
@@ -88,7 +88,7 @@ def seed(app) -> tuple[Ids, dict]:
     theirs = add_statement(app, "other-statement", people.other, state="collecting")
     with app.app_context():
         victim = create_coordinator("victim@example.org", "Victor Victim", "a long victim password").id
-        rule = abuse.add_rule("domain", "spam.example", mine).id
+        rule = blocklist.add_rule("domain", "spam.example", mine).id
     ids = Ids(mine, theirs, add_signature(app, mine, "Owner Org", "sig@owner.example"),
               add_signature(app, theirs, "Their Org", "sig@their.example"), victim, rule)
     clients = {"anonymous": app.test_client()}

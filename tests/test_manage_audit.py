@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ModerationEvent, as_utc, utcnow
-from portal.views.manage.audit import action_label
+from portal.words import action_label
 
 EXPECTED = [
     "statement_created", "statement_edited", "translation_saved", "translation_published",

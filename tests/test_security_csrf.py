@@ -14,7 +14,7 @@ from conftest import csrf_token
 from sqlalchemy import select
 
 from portal import tokens
-from portal.abuse import screening as abuse
+from portal.abuse import blocklist
 from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, statement_coordinators
@@ -45,7 +45,7 @@ def world(app, make_statement):
             sign(SignRequest(statement_id=sid, kind="organisation", name="Signer", country="FR",
                              email="signer@example.org", lang="en", signer_name="S", authorised=True))
             signature = db.session.scalars(select(Signature)).one()
-            rule = abuse.add_rule("domain", "spam.example")
+            rule = blocklist.add_rule("domain", "spam.example")
             values = {"statement_id": sid, "signature_id": signature.id, "rule_id": rule.id,
                       "coordinator_id": other.id, "lang": "en", "slug": SLUG, "fmt": "csv",
                       "token": tokens.make("confirm", signature.uid)}
@@ -93,7 +93,7 @@ def log_in(client) -> str:
 def test_walk_finds_the_known_unsafe_routes(app):
     endpoints = {endpoint for endpoint, _method, _rule in unsafe_routes(app)}
     assert {"statements.sign", "signatures.confirm", "signatures.withdraw", "manage.login",
-            "abuse.add_rule", "abuse.invalidate"} <= endpoints
+            "manage.add_rule", "manage.invalidate"} <= endpoints
 
 
 def test_every_unsafe_route_refuses_missing_and_wrong_tokens(app, client, world):

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import csrf_token, free_port, link_from, outbox_bodies
 
-from portal.abuse import screening as abuse
+from portal.abuse import blocklist
 from portal.extensions import db
 from portal.mail.outbox import send_due
 from portal.models import Signature, statement_coordinators
@@ -62,7 +62,7 @@ def needles(emails: list[str]) -> list[str]:
 def sign_all(app, client) -> tuple[list[str], list[str]]:
     """Sign through the form, then confirm, moderate and withdraw as each signer's fate says."""
     with app.app_context():
-        abuse.add_rule("domain", "blocked-spam.example")
+        blocklist.add_rule("domain", "blocked-spam.example")
     tokens_seen: list[str] = []
     for i, (name, email, visibility, _fate) in enumerate(SIGNERS):
         token = csrf_token(client, f"/en/s/{SLUG}")

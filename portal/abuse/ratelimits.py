@@ -177,7 +177,7 @@ def exceeded(setting: str, *identifiers: str, limits: str | None = None) -> bool
 
     :returns: True when any of them is now over its limit. Disabled with ``RATELIMIT_ENABLED``.
     """
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return False
     strategy: FixedWindowRateLimiter = current_app.extensions["portal.abuse.ratelimits"]
     over = False

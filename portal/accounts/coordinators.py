@@ -34,13 +34,12 @@ class AccountError(Exception):
 
 
 def hasher() -> PasswordHasher:
-    """The hasher with the configured parameters (``ARGON2_*`` settings override the library's)."""
-    config = current_app.config if current_app else {}
-    defaults = PasswordHasher()
+    """The hasher with the configured ``ARGON2_*`` parameters."""
+    config = current_app.config
     return PasswordHasher(
-        time_cost=int(config.get("ARGON2_TIME_COST", defaults.time_cost)),
-        memory_cost=int(config.get("ARGON2_MEMORY_COST", defaults.memory_cost)),
-        parallelism=int(config.get("ARGON2_PARALLELISM", defaults.parallelism)),
+        time_cost=int(config["ARGON2_TIME_COST"]),
+        memory_cost=int(config["ARGON2_MEMORY_COST"]),
+        parallelism=int(config["ARGON2_PARALLELISM"]),
     )
 
 
@@ -221,7 +220,7 @@ def issue_reset(coordinator_id: int, actor: Actor, send: bool = False) -> str:
     :raises AccountError: there is no such active account.
     """
     token = secrets.token_urlsafe(32)
-    hours = int(current_app.config.get("PASSWORD_RESET_HOURS", 24))
+    hours = int(current_app.config["PASSWORD_RESET_HOURS"])
     with write() as session:
         coordinator = session.get(Coordinator, coordinator_id)
         if coordinator is None or not coordinator.active:

@@ -65,7 +65,7 @@ def lifetime(app: Flask, session: ServerSession) -> timedelta:
     an hour, so a flood of login pages cannot fill the table for long."""
     if "coordinator_id" not in session:
         return ANONYMOUS
-    hours = int(app.config.get("MANAGE_SESSION_HOURS", 12))
+    hours = int(app.config["MANAGE_SESSION_HOURS"])
     return timedelta(seconds=max(hours * 3600, int(app.config.get("WTF_CSRF_TIME_LIMIT") or 0)))
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from portal.abuse import screening as abuse
+from portal.abuse import blocklist
 from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import BlockKind, BlockRule, Statement
@@ -48,8 +48,8 @@ def _moment(value: str | None) -> datetime | None:
 def block(kind: str, value: str, slug: str | None, note: str) -> None:
     """Shadow-reject submissions matching KIND VALUE (e.g. domain '*.example.org')."""
     try:
-        rule = abuse.add_rule(kind, value, _statement_id(slug), note, CLI)
-    except abuse.BlockError as error:
+        rule = blocklist.add_rule(kind, value, _statement_id(slug), note, CLI)
+    except blocklist.BlockError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"rule {rule.id}: {rule.kind} {rule.value}")
 
@@ -58,7 +58,7 @@ def block(kind: str, value: str, slug: str | None, note: str) -> None:
 @click.argument("rule_id", type=int)
 def unblock(rule_id: int) -> None:
     """Remove block rule RULE_ID."""
-    if not abuse.remove_rule(rule_id, CLI):
+    if not blocklist.remove_rule(rule_id, CLI):
         raise click.ClickException(f"no rule {rule_id}")
     click.echo(f"removed rule {rule_id}")
 

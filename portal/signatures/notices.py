@@ -15,10 +15,10 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from portal import tokens
+from portal.languages import ui_language
 from portal.models import Statement, as_utc
 from portal.text import country_name
-from portal.web.locale import ui_language
-from portal.web.templating import isolate, language_name, visibility_label
+from portal.words import isolate, language_name, visibility_label
 
 
 def links(uid: str) -> dict[str, str]:

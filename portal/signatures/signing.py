@@ -22,9 +22,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Insert, func, select, text
 
-from portal import tokens
+from portal.abuse import clients, surges
 from portal.abuse import screening as abuse
-from portal.abuse import surges
 from portal.accounts import audit
 from portal.database import insert_for, write
 from portal.extensions import db
@@ -183,7 +182,7 @@ def _values(req: SignRequest, canonical: str, reason: str) -> dict:
         country=req.country, visibility=req.visibility, email=req.email.strip(),
         email_canonical=canonical, name_key=name_key(name), lang=req.lang,
         state=SignatureState.fraudulent if reason else SignatureState.pending,
-        screen_reason=reason[:200], ip_hash=tokens.ip_hash(req.ip), confirmation_sends=1,
+        screen_reason=reason[:200], ip_hash=clients.ip_hash(req.ip), confirmation_sends=1,
         sort_key=listing_key(name, req.visibility, req.country), search_text=fold(name), proposed="",
     )
 

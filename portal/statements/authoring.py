@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts import audit
 from portal.database import write
 from portal.extensions import db
+from portal.languages import known
 from portal.models import Coordinator, Statement, StatementState, StatementTranslation, as_utc, utcnow
 from portal.statements import reading as lifecycle
-from portal.web.locale import known
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Each step and the one action that takes it; nothing skips a step or goes back.

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from portal.accounts import audit
 from portal.database import write
+from portal.languages import known
 from portal.models import Statement, StatementTranslation, utcnow
 from portal.statements.authoring import AuthoringError
-from portal.web.locale import known
 
 
 class Status(enum.StrEnum):

@@ -1,4 +1,9 @@
-"""Blueprints, one per area. Each area adds its line to :func:`register`."""
+"""Blueprints, one per area, thin: a form becomes a dataclass, a service acts, a template shows.
+
+The public site (``main``, ``statements``, ``signatures``, ``outlets``, ``feeds``, ``api``)
+stands on its own; the coordinator workspace (``manage``, at ``/manage``, abuse control
+included) is registered beside it unless ``WORKSPACE`` is off (a public-only front).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,12 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from portal.views import errors, main, signatures, statements
+    from portal.views import api, errors, feeds, main, outlets, signatures, statements
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(signatures.bp)
-    app.register_blueprint(statements.bp)
-    from portal.views.manage import bp as manage_bp
+    for blueprint in (main.bp, signatures.bp, statements.bp, api.bp, feeds.bp, outlets.bp):
+        app.register_blueprint(blueprint)
+    if app.config["WORKSPACE"]:
+        from portal.views.manage import bp as manage_bp
 
-    app.register_blueprint(manage_bp)
-    from portal.views import api, feeds, outlets
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(feeds.bp)
-    app.register_blueprint(outlets.bp)
-    from portal.views.manage import abuse
-
-    app.register_blueprint(abuse.bp)
+        app.register_blueprint(manage_bp)
     errors.init_app(app)

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from portal.models import Statement, as_utc, utcnow
 from portal.statements import markdown, public
 from portal.web.locale import pull_lang
-from portal.web.templating import language_name
+from portal.words import language_name
 
 bp = Blueprint("feeds", __name__)
 ATOM = "application/atom+xml; charset=utf-8"

@@ -9,11 +9,12 @@ from flask import Blueprint, Response, abort, current_app, g, make_response, ren
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from portal.languages import known, ui_language
 from portal.models import Statement, utcnow
 from portal.statements import public
 from portal.statements import reading as service
 from portal.web.headers import CSP
-from portal.web.locale import known, pull_lang, ui_language
+from portal.web.locale import pull_lang
 
 bp = Blueprint("outlets", __name__)
 # The embed is the one page other sites may frame; every other page keeps frame-ancestors 'none'.

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from portal.abuse import ratelimits
 from portal.extensions import db, limiter
 from portal.fragments import render
+from portal.languages import ui_language
 from portal.models import Signature
 from portal.signatures import signer
 from portal.signatures.signing import Outcome, SigningError
 from portal.views.forms import DetailsForm
-from portal.web.locale import ui_language
 from portal.web.widgets import CountrySelect
 
 bp = Blueprint("signatures", __name__)

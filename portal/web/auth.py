@@ -232,14 +232,3 @@ def known_device(email: str) -> bool:
     if not nonce or len(nonce) > 40 or not mac:
         return False
     return hmac.compare_digest(mac.encode(), _device_mac(email, nonce).encode())
-
-
-SESSION_DEFAULTS = {"MANAGE_IDLE_MINUTES": 60, "MANAGE_SESSION_HOURS": 12, "INVITATION_DAYS": 7,
-                    # per (account, client); per client over every account; per account, failures only
-                    "LOGIN_RATE_LIMIT": "5/minute;50/hour", "LOGIN_CLIENT_RATE_LIMIT": "20/minute;200/hour",
-                    "LOGIN_ACCOUNT_RATE_LIMIT": "20/minute;100/hour", "PASSWORD_RESET_HOURS": 24}
-
-
-def init_app(app) -> None:
-    for key, value in SESSION_DEFAULTS.items():
-        app.config.setdefault(key, value)

@@ -95,10 +95,9 @@ def _page_csrf_token() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PUBLIC_MAX_AGE", 5)
-    app.config.setdefault("PUBLIC_STALE", 30)
     # Off in tests unless asked for: a test reads its own writes at once.
-    seconds = float(app.config.get("MICROCACHE_SECONDS", 0 if app.testing else 1))
+    chosen = app.config["MICROCACHE_SECONDS"]
+    seconds = float(chosen if chosen is not None else 0 if app.testing else 1)
     if seconds > 0:
         app.wsgi_app = MicroCache(app.wsgi_app, seconds)
 

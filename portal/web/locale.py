@@ -1,26 +1,11 @@
-"""Language selection: the URL's ``<lang>`` picks the text and, if it has a catalogue, the UI."""
+"""The request's language: the URL's ``<lang>`` picks the text and, if it has a catalogue, the
+interface; the workspace and ``/`` follow the cookie or ``Accept-Language``."""
 
 from __future__ import annotations
 
-import re
-
-from babel import Locale, UnknownLocaleError
 from flask import Flask, abort, current_app, g, has_request_context, request
 
-from portal.config import RTL_LANGUAGES
-
-LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
-
-
-def known(lang: str) -> bool:
-    """True for a well-formed BCP 47 tag that Babel knows."""
-    if not LANG_PATTERN.match(lang):
-        return False
-    try:
-        Locale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
+from portal.languages import direction, known, ui_language
 
 
 def pull_lang(endpoint, values) -> None:
@@ -32,19 +17,10 @@ def pull_lang(endpoint, values) -> None:
         g.lang = lang
 
 
-def ui_language(lang: str) -> str:
-    """The interface catalogue for a statement language, falling back to English."""
-    available = current_app.config["LANGUAGES"]
-    if lang in available:
-        return lang
-    base = lang.split("-", 1)[0]
-    return base if base in available else "en"
-
-
 def select_locale() -> str:
     lang = getattr(g, "lang", None)
     if lang:
-        return ui_language(lang)
+        return ui_language(lang, current_app.config["LANGUAGES"])
     if not has_request_context():  # a service rendering mail from the CLI or the sender
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
@@ -59,14 +35,10 @@ def best_language() -> str:
     return request.accept_languages.best_match(available) or "en"
 
 
-def direction(lang: str) -> str:
-    return "rtl" if lang.split("-", 1)[0] in RTL_LANGUAGES else "ltr"
-
-
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _language():
         lang = getattr(g, "lang", None) or select_locale()
-        ui = ui_language(lang)
+        ui = ui_language(lang, current_app.config["LANGUAGES"])
         return {"lang": lang, "ui_lang": ui, "ui_dir": direction(ui),
                 "ui_languages": app.config["LANGUAGES"], "text_dir": direction}

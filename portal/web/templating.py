@@ -1,12 +1,14 @@
-"""Template filters and globals: localised names, dates, numbers and Markdown."""
+"""The one place that gives templates their filters and globals: localised names, dates,
+numbers, Markdown, stored codes in words, and the page's tokens."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from flask import Flask, g
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_timedelta, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -17,22 +19,6 @@ from portal.text import country_name
 
 def _lang() -> str:
     return getattr(g, "lang", None) or str(get_locale())
-
-
-def language_name(code: str) -> str:
-    """A language's name in that language ("français", "العربية")."""
-    try:
-        locale = Locale.parse(code.replace("-", "_"))
-    except ValueError:
-        return code
-    name = locale.get_display_name(locale) or code
-    return name[:1].upper() + name[1:]
-
-
-def visibility_label(visibility: str) -> str:
-    """How a signature is shown, in words (the choices on the sign form)."""
-    return {"full": _("Show the name in full"), "country": _("Show only the country"),
-            "hidden": _("Count it, but do not list it")}.get(visibility, visibility)
 
 
 def number(value: int) -> str:
@@ -64,11 +50,14 @@ def bdi(value: str) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
-def isolate(value: str) -> str:
-    """User text in plain text (an email): wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
-    ISOLATE, the plain-text <bdi>, so a Latin name in an Arabic sentence (or the reverse)
-    cannot reorder the words around it."""
-    return f"\u2068{value}\u2069"
+def isoutc(moment) -> str:
+    """A moment as an unambiguous UTC string for the workspace, e.g. 2026-11-24 07:50 UTC."""
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def seconds(value: float) -> str:
+    """A duration in the largest sensible unit, localised."""
+    return format_timedelta(timedelta(seconds=value), threshold=1.5)
 
 
 def name_hint(statement: Statement) -> str:
@@ -80,15 +69,30 @@ def name_hint(statement: Statement) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Every template filter, global and context value the app's templates use, in one place."""
+    from portal import words
+    from portal.abuse.screening import fill_stamp
+    from portal.signatures.signer import proposal
+    from portal.statements.site import paused_for
+    from portal.web.caching import page_csrf_token
+    from portal.web.widgets import country_options
+
     app.jinja_env.filters.update(
-        language_name=language_name,
+        language_name=words.language_name,
         country=lambda code: country_name(code, _lang()),
         markdown=markdown.render,
         number=number,
         bdi=bdi,
-        isolate=isolate,
+        isolate=words.isolate,
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=moment,
+        isoutc=isoutc,
+        seconds=seconds,
     )
-    app.jinja_env.globals.update(name_hint=name_hint, list_separator=list_separator,
-                                  visibility_label=visibility_label)
+    app.jinja_env.globals.update(
+        name_hint=name_hint, list_separator=list_separator, visibility_label=words.visibility_label,
+        state_label=words.state_label, signature_state_label=words.signature_state_label,
+        action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
+        signing_paused=paused_for, fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
+        country_options=country_options,
+    )

@@ -53,8 +53,8 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.coordinators": "/manage/coordinators",
     "manage.change_password": "/manage/password",
     "manage.site_settings": "/manage/site",
-    "abuse.index": "/manage/abuse/",
-    "abuse.invalidate": "/manage/abuse/invalidate",
+    "manage.abuse": "/manage/abuse/",
+    "manage.invalidate": "/manage/abuse/invalidate",
 }
 LOGGED_OUT = {
     "manage.login": "/manage/login",

@@ -24,7 +24,7 @@ from portal.accounts import coordinators as accounts
 from portal.extensions import db
 from portal.models import Signature, Statement
 from portal.signatures import signer, signing
-from portal.views.manage.audit import action_label
+from portal.words import action_label
 
 from .conftest import outbox_link
 

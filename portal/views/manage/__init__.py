@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, g, make_response, redirect, request
-from flask_babel import format_timedelta
 
 from portal.fragments import wants_fragment
-from portal.models import as_utc
-from portal.statements import site
 from portal.web import auth
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-
-@bp.record_once
-def _setup(state) -> None:
-    auth.init_app(state.app)
-    # The public page asks this too: a paused statement shows why instead of the form.
-    state.app.jinja_env.globals["signing_paused"] = site.paused_for
-    state.app.jinja_env.filters["isoutc"] = isoutc
-    state.app.jinja_env.filters["seconds"] = seconds
-
-
-def seconds(value: float) -> str:
-    """A duration in the largest sensible unit, localised."""
-    return format_timedelta(timedelta(seconds=value), threshold=1.5)
 
 
 def form_status() -> int:
@@ -42,11 +23,6 @@ def see_other(url: str) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
-
-
-def isoutc(moment) -> str:
-    """A moment as an unambiguous UTC string for the workspace, e.g. 2026-11-24 07:50 UTC."""
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
 @bp.before_request
@@ -69,6 +45,7 @@ def _workspace() -> dict:
 
 
 from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
+    abuse,
     admin,
     audit,
     home,

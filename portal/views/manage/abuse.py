@@ -8,78 +8,19 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectChoice
 
-from portal.abuse import screening as abuse
-from portal.accounts.audit import Actor
+from portal.abuse import blocklist
 from portal.extensions import db
 from portal.fragments import render
 from portal.models import BlockKind, BlockRule, Statement
 from portal.signatures import invalidation
+from portal.views.manage import bp
+from portal.views.manage.forms import CriteriaForm, RuleForm
 from portal.web import auth, guards
-
-bp = Blueprint("abuse", __name__, url_prefix="/manage/abuse")
-
-KINDS = [SelectChoice(BlockKind.domain.value, _l("Email domain")),
-         SelectChoice(BlockKind.email.value, _l("Email address")),
-         SelectChoice(BlockKind.ip.value, _l("IP address")),
-         SelectChoice(BlockKind.cidr.value, _l("IP network (CIDR)")),
-         SelectChoice(BlockKind.ip_hash.value, _l("IP hash"))]
-
-
-class RuleForm(FlaskForm):
-    kind = SelectField(_l("What to block"), choices=KINDS)
-    value = StringField(_l("Value"), validators=[DataRequired(_l("Enter what to block.")), Length(max=254)])
-    statement = SelectField(_l("Statement"), validate_choice=False)
-    note = StringField(_l("Note (optional)"), validators=[Length(max=300)])
-
-
-class CriteriaForm(FlaskForm):
-    class Meta:
-        csrf = False  # the preview is a GET; CSRFProtect guards the POST that acts
-
-    statement = SelectField(_l("Statement"), validate_choice=False)
-    domain = StringField(_l("Email domain (*.example.org includes subdomains)"), validators=[Length(max=254)])
-    ip_hash = StringField(_l("IP hash"), validators=[Length(max=64)])
-    name = StringField(_l("Name contains (* matches anything)"), validators=[Length(max=200)])
-    since = DateTimeLocalField(_l("From (UTC)"), validators=[Optional()])
-    until = DateTimeLocalField(_l("Until (UTC)"), validators=[Optional()])
-    reason = StringField(_l("Reason (kept in the audit log)"), validators=[Length(max=300)])
-
-
-@bp.record_once
-def _setup(state) -> None:
-    # The public sign form carries the fill-time stamp that screening checks.
-    state.app.jinja_env.globals["fill_stamp"] = abuse.fill_stamp
-
-
-@bp.before_request
-@auth.login_required
-def _logged_in() -> None:
-    """Every page here needs a logged-in coordinator."""
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Cookie")
-    return response
-
-
-@bp.context_processor
-def _workspace() -> dict:
-    return {"me": auth.current_coordinator()}
-
-
-def _actor() -> Actor:
-    me = auth.current_coordinator()
-    return Actor(me.id, me.name or me.email)
 
 
 def _scope() -> list[int] | None:
@@ -114,7 +55,7 @@ def _rules() -> list[BlockRule]:
 
 def _index_page(form: RuleForm, status: int = 200):
     by_ip, by_domain = invalidation.trending(_scope())
-    return render("abuse/index.html", "abuse/_rule_form.html", status=status, form=form,
+    return render("manage/abuse.html", "manage/_rule_form.html", status=status, form=form,
                   rules=_rules(), by_ip=by_ip, by_domain=by_domain)
 
 
@@ -124,8 +65,9 @@ def _rule_form() -> RuleForm:
     return form
 
 
-@bp.get("/")
-def index():
+@bp.get("/abuse/")
+@auth.login_required
+def abuse():
     """Trending sources and the block list."""
     form = _rule_form()
     if request.args.get("kind") in set(BlockKind):
@@ -134,32 +76,35 @@ def index():
     return _index_page(form)
 
 
-@bp.post("/rules")
+@bp.post("/abuse/rules")
+@auth.login_required
 def add_rule():
     """Add a block rule."""
     form = _rule_form()
     if form.validate_on_submit():
         statement_id = _chosen_statement(form.statement.data)
         try:
-            abuse.add_rule(form.kind.data, form.value.data, statement_id, form.note.data or "", _actor())
-        except abuse.BlockError as error:
+            blocklist.add_rule(form.kind.data, form.value.data, statement_id, form.note.data or "",
+                               auth.actor())
+        except blocklist.BlockError as error:
             form.value.errors = [*form.value.errors, error.message]
         else:
             flash(_("Blocked. Matching submissions are now quietly set aside."), "info")
-            return redirect(url_for(".index"), code=303)
+            return redirect(url_for(".abuse"), code=303)
     return _index_page(form, status=422)
 
 
-@bp.post("/rules/<int:rule_id>/delete")
+@bp.post("/abuse/rules/<int:rule_id>/delete")
+@auth.login_required
 def delete_rule(rule_id: int):
     """Remove a block rule."""
     rule = db.session.get(BlockRule, rule_id) if rule_id < 2**31 else None
     scope = _scope()
     if rule is None or (scope is not None and rule.statement_id not in scope):
         abort(404)
-    abuse.remove_rule(rule.id, _actor())
+    blocklist.remove_rule(rule.id, auth.actor())
     flash(_("The rule is removed."), "info")
-    return redirect(url_for(".index"), code=303)
+    return redirect(url_for(".abuse"), code=303)
 
 
 def _criteria(form: CriteriaForm) -> invalidation.Criteria:
@@ -172,7 +117,8 @@ def _criteria(form: CriteriaForm) -> invalidation.Criteria:
         since=utc(form.since.data), until=utc(form.until.data))
 
 
-@bp.route("/invalidate", methods=["GET", "POST"])
+@bp.route("/abuse/invalidate", methods=["GET", "POST"])
+@auth.login_required
 def invalidate():
     """Bulk invalidation: criteria, a preview count, then the act itself."""
     form = CriteriaForm(request.form if request.method == "POST" else request.args)
@@ -184,7 +130,7 @@ def invalidate():
         criteria = _criteria(form)
         try:
             if request.method == "POST":
-                done = invalidation.invalidate(criteria, _actor(), form.reason.data or "")
+                done = invalidation.invalidate(criteria, auth.actor(), form.reason.data or "")
                 flash(_("%(n)s signature(s) invalidated; the counts are updated.", n=done), "info")
                 return redirect(url_for(".invalidate"), code=303)
             matched = invalidation.preview(criteria)
@@ -193,6 +139,6 @@ def invalidate():
             status = 422
     elif asked:
         status = 422
-    return render("abuse/invalidate.html", "abuse/_criteria.html", status=status, form=form,
+    return render("manage/invalidate.html", "manage/_criteria.html", status=status, form=form,
                   matched=matched)
 

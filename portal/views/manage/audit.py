@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import request
-from flask_babel import gettext as _
 
 from portal.accounts import audit as service
 from portal.fragments import render
@@ -18,56 +17,6 @@ def _day(value: str) -> datetime | None:
         return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
-
-
-def action_label(action: str) -> str:
-    """An audit action in words; an action unknown to this version shows as written."""
-    return {
-        "signed": _("signed the statement"),
-        "confirmed": _("confirmed the email"),
-        "withdrawn": _("withdrew a signature"),
-        "approved": _("approved a signature"),
-        "rejected": _("rejected a signature"),
-        "edited": _("edited a signature"),
-        "invalidated": _("invalidated a signature"),
-        "bulk_invalidated": _("bulk invalidation"),
-        "opened": _("opened signing"),
-        "published": _("published the statement"),
-        "closed": _("closed signing"),
-        "archived": _("archived the statement"),
-        "paused": _("paused signing"),
-        "resumed": _("resumed signing"),
-        "site_paused": _("paused signing site-wide"),
-        "site_resumed": _("resumed signing site-wide"),
-        "statement_created": _("created the statement"),
-        "statement_edited": _("edited the settings"),
-        "coordinator_added": _("added a coordinator"),
-        "translation_saved": _("saved a translation"),
-        "translation_published": _("published a translation"),
-        "translation_unpublished": _("withdrew a translation"),
-        "translation_marked_current": _("marked a translation current"),
-        "exported_full": _("exported with contact emails"),
-        "blocked": _("added a block rule"),
-        "unblocked": _("removed a block rule"),
-        "resubmitted": _("submitted again before confirming"),
-        "restored": _("restored"),
-        "details_corrected": _("corrected by the signer"),
-        "visibility_lowered": _("shown less, by the signer"),
-        "correction_requested": _("correction asked for by the signer"),
-        "correction_applied": _("applied the signer's correction"),
-        "correction_declined": _("declined the signer's correction"),
-        "statement_limit_reached": _("signing reached the statement's limit"),
-        "allowance_opened": _("opened a launch-event allowance"),
-        "allowance_ended": _("ended a launch-event allowance"),
-        "password_changed": _("changed their password"),
-        "password_reset_issued": _("issued a password reset link"),
-        "password_reset_used": _("set a password through a reset link"),
-    }.get(action, action)
-
-
-@bp.app_template_global("action_label")
-def _action_label(action: str) -> str:
-    return action_label(action)
 
 
 @bp.get("/audit")

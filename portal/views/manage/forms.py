@@ -18,6 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
+from portal.models import BlockKind
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -112,3 +114,30 @@ class AllowanceForm(Form):
                            validators=[DataRequired(_l("Enter a number of minutes.")), NumberRange(15, 1440)])
     per_minute = IntegerField(_l("Signatures a minute from one network"), default=100,
                               validators=[DataRequired(_l("Enter a number.")), NumberRange(11, 1000)])
+
+
+KINDS = [SelectChoice(BlockKind.domain.value, _l("Email domain")),
+         SelectChoice(BlockKind.email.value, _l("Email address")),
+         SelectChoice(BlockKind.ip.value, _l("IP address")),
+         SelectChoice(BlockKind.cidr.value, _l("IP network (CIDR)")),
+         SelectChoice(BlockKind.ip_hash.value, _l("IP hash"))]
+
+
+class RuleForm(Form):
+    kind = SelectField(_l("What to block"), choices=KINDS)
+    value = StringField(_l("Value"), validators=[DataRequired(_l("Enter what to block.")), Length(max=254)])
+    statement = SelectField(_l("Statement"), validate_choice=False)
+    note = StringField(_l("Note (optional)"), validators=[Length(max=300)])
+
+
+class CriteriaForm(Form):
+    class Meta:
+        csrf = False  # the preview is a GET; CSRFProtect guards the POST that acts
+
+    statement = SelectField(_l("Statement"), validate_choice=False)
+    domain = StringField(_l("Email domain (*.example.org includes subdomains)"), validators=[Length(max=254)])
+    ip_hash = StringField(_l("IP hash"), validators=[Length(max=64)])
+    name = StringField(_l("Name contains (* matches anything)"), validators=[Length(max=200)])
+    since = DateTimeLocalField(_l("From (UTC)"), validators=[Optional()])
+    until = DateTimeLocalField(_l("Until (UTC)"), validators=[Optional()])
+    reason = StringField(_l("Reason (kept in the audit log)"), validators=[Length(max=300)])

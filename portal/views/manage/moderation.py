@@ -7,11 +7,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal.abuse import screening as abuse
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Signature, Statement
-from portal.signatures import moderation, signals, signer
+from portal.signatures import moderation, signals
 from portal.signatures.signing import SigningError
 from portal.text import countries
 from portal.views.manage import bp, form_status
@@ -180,24 +179,3 @@ def edit_signature(signature_id: int):
                   status=form_status(), form=form, signature=signature, back=back)
 
 
-@bp.app_template_global("signature_state_label")
-def signature_state_label(state: str) -> str:
-    """A signature state in words."""
-    return {
-        "pending": _("email not confirmed yet"), "confirmed": _("confirmed, awaiting approval"),
-        "validated": _("approved"), "rejected": _("rejected"), "withdrawn": _("withdrawn"),
-        "fraudulent": _("set aside as fraudulent"), "invalidated": _("invalidated"),
-        "corrections": _("corrections asked for by signers"), "all": _("all"),
-    }.get(state, state)
-
-
-@bp.app_template_global("reason_labels")
-def reason_labels(reasons: str) -> list[str]:
-    """Why a submission was set aside, in words."""
-    return abuse.reason_labels(reasons)
-
-
-@bp.app_template_global("proposal")
-def proposal(signature) -> dict[str, str]:
-    """The corrections a signer asked for, waiting for a coordinator."""
-    return signer.proposal(signature)

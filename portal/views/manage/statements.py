@@ -15,7 +15,7 @@ from portal.statements import authoring, translating
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 from portal.web import auth
-from portal.web.templating import language_name
+from portal.words import language_name, state_label
 
 
 def _choices(form: StatementForm) -> StatementForm:
@@ -160,13 +160,3 @@ def _after(item: Statement, message: str, status: int = 200):
     return redirect(url_for(".statement", statement_id=item.id), code=303)
 
 
-def state_label(state: str) -> str:
-    return {
-        "draft": _("draft"), "collecting": _("collecting (private link)"), "published": _("published"),
-        "closed": _("closed"), "archived": _("archived"),
-    }.get(state, state)
-
-
-@bp.app_template_global("state_label")
-def _state_label(state: str) -> str:
-    return state_label(state)

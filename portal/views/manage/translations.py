@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
+from portal.languages import direction, known
 from portal.models import Statement
 from portal.statements import markdown, translating
 from portal.statements.authoring import AuthoringError
 from portal.views.manage import bp, form_status
 from portal.views.manage.forms import TranslationForm
 from portal.web import auth
-from portal.web.locale import direction, known
 
 
 def _lang(lang: str) -> str:
