@@ -24,7 +24,6 @@ from flask_wtf.csrf import generate_csrf
 from portal import tokens
 from portal.config import ROOT
 from portal.fragments import wants_fragment
-from portal.web.widgets import country_options
 
 
 @cache
@@ -85,7 +84,7 @@ def cross_site() -> bool:
     return origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
 
 
-def _page_csrf_token() -> str:
+def page_csrf_token() -> str:
     """The token for ``<body hx-headers>``: the public form token on public pages, else the session's."""
     if "form_token" in g:
         return g.form_token
@@ -100,10 +99,6 @@ def init_app(app: Flask) -> None:
     seconds = float(chosen if chosen is not None else 0 if app.testing else 1)
     if seconds > 0:
         app.wsgi_app = MicroCache(app.wsgi_app, seconds)
-
-    @app.context_processor
-    def _tokens():
-        return {"page_csrf_token": _page_csrf_token, "country_options": country_options}
 
 
 class MicroCache:
