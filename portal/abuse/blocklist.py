@@ -14,17 +14,14 @@ from portal.abuse import clients
 from portal.accounts import audit
 from portal.accounts.audit import Actor
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import BlockKind, BlockRule, Statement
 from portal.text import canonical_email
 
 
-class BlockError(Exception):
-    """A block rule that cannot be saved; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class BlockError(DomainError):
+    """A block rule that cannot be saved."""
 
 
 
@@ -83,25 +80,25 @@ def normalise(kind: str, value: str) -> str:
         if kind == BlockKind.cidr:
             return str(ipaddress.ip_network(value, strict=False))
     except ValueError:
-        raise BlockError(_("Enter a valid IP address or network, such as 203.0.113.0/24.")) from None
+        raise BlockError("value", _("Enter a valid IP address or network, such as 203.0.113.0/24.")) from None
     if kind == BlockKind.ip_hash:
         if len(value) != 32 or any(c not in "0123456789abcdef" for c in value):
-            raise BlockError(_("Enter an IP hash as shown in the trending list."))
+            raise BlockError("value", _("Enter an IP hash as shown in the trending list."))
         return value
     if kind == BlockKind.domain:
         base = value.removeprefix("*.").removeprefix("@").rstrip(".")
         labels = base.split(".")
         if len(labels) < 2 or not all(label and len(label) <= 63 and all(
                 c.isalnum() or c == "-" for c in label) for label in labels):
-            raise BlockError(_("Enter a domain such as example.org, "
+            raise BlockError("value", _("Enter a domain such as example.org, "
                                "or *.example.org for its subdomains too."))
         return ("*." if value.startswith("*.") else "") + base
     if kind == BlockKind.email:
         local, at, domain = value.rpartition("@")
         if not at or not local or "." not in domain:
-            raise BlockError(_("Enter an email address such as name@example.org."))
+            raise BlockError("value", _("Enter an email address such as name@example.org."))
         return canonical_email(value)
-    raise BlockError(_("Choose what to block."))
+    raise BlockError("kind", _("Choose what to block."))
 
 
 def add_rule(kind: str, value: str, statement_id: int | None = None, note: str = "",
@@ -113,7 +110,7 @@ def add_rule(kind: str, value: str, statement_id: int | None = None, note: str =
     stored = normalise(kind, value)
     with write() as session:
         if statement_id is not None and session.get(Statement, statement_id) is None:
-            raise BlockError(_("There is no such statement."))
+            raise BlockError("statement", _("There is no such statement."))
         found = session.scalars(select(BlockRule).where(
             BlockRule.kind == kind, BlockRule.value == stored,
             BlockRule.statement_id.is_(None) if statement_id is None

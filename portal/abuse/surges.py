@@ -23,6 +23,7 @@ from sqlalchemy import select
 from portal.abuse import ratelimits
 from portal.accounts import audit
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import ModerationEvent, Statement, as_utc, utcnow
 
@@ -31,12 +32,8 @@ ALLOWANCE_MINUTES = (15, 24 * 60)  # the shortest and the longest window
 ALLOWANCE_PER_MINUTE = (11, 1000)  # above the default per-client limit, and a sane ceiling
 
 
-class AllowanceError(Exception):
-    """An allowance that cannot be opened; ``field`` names the form field."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class AllowanceError(DomainError):
+    """An allowance that cannot be opened."""
 
 
 def statement_busy(statement_id: int) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts import audit
 from portal.accounts.audit import Actor
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail.outbox import queue, worker
 from portal.models import Coordinator, new_uid, utcnow
@@ -27,10 +28,8 @@ MIN_PASSWORD = 12
 _dummies: dict[tuple[int, int, int], str] = {}
 
 
-class AccountError(Exception):
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class AccountError(DomainError):
+    """An account change that cannot be made."""
 
 
 def hasher() -> PasswordHasher:

@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select
 from portal.accounts import audit
 from portal.accounts.audit import Actor
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Signature, SignatureState, utcnow
 from portal.signatures.transitions import move
@@ -64,10 +65,8 @@ def trending(statement_ids: list[int] | None, hours: float = 1, limit: int = 20,
     return top(by_ip, fraud_ip), top(by_domain, fraud_domain)
 
 
-class CriteriaError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class CriteriaError(DomainError):
+    """Criteria that cannot select signatures."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,8 @@ class Criteria:
 
 def _query(c: Criteria) -> Select:
     if not (c.domain or c.ip_hash or c.name.strip(" *") or c.since or c.until):
-        raise CriteriaError(_("Give at least one criterion: a domain, an IP hash, a name or a time window."))
+        raise CriteriaError(None, _(
+            "Give at least one criterion: a domain, an IP hash, a name or a time window."))
     query = select(Signature).where(Signature.state.in_(LIVE))
     if c.statement_ids is not None:
         query = query.where(Signature.statement_id.in_(c.statement_ids or [-1]))

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from portal.accounts import audit
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail import outbox as mail
 from portal.models import LIVE_STATES, Signature, SignatureState, Statement
@@ -30,10 +31,8 @@ STATES = ("confirmed", "pending", "validated", "rejected", "withdrawn", "fraudul
           "corrections", "all")
 
 
-class ModerationError(Exception):
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class ModerationError(DomainError):
+    """A moderation step that cannot be taken."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from portal.abuse import clients, surges
 from portal.abuse import screening as abuse
 from portal.accounts import audit
 from portal.database import insert_for, write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail.outbox import queue, worker
 from portal.models import (
@@ -54,13 +55,8 @@ from portal.text import (
 )
 
 
-class SigningError(Exception):
-    """A reason the signature cannot be taken: ``field`` is None for the whole form."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class SigningError(DomainError):
+    """A reason the signature cannot be taken."""
 
 
 class SigningBusy(SigningError):

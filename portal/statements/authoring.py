@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import audit
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.languages import known
 from portal.models import Coordinator, Statement, StatementState, StatementTranslation, as_utc, utcnow
@@ -35,12 +36,8 @@ STEPS = {
 }
 
 
-class AuthoringError(Exception):
-    """Why a change was refused: ``field`` is None for the whole form."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+class AuthoringError(DomainError):
+    """Why a change to a statement was refused."""
 
 
 class AddressTaken(AuthoringError):
@@ -108,7 +105,7 @@ def _validate(inp: StatementInput, statement: Statement | None, session) -> dict
     if not known(inp.original_lang):
         raise AuthoringError("original_lang", _("Choose a language from the list."))
     if not (inp.allow_organisations or inp.allow_individuals):
-        raise AuthoringError("signers", _("Allow organisations, individuals or both."))
+        raise AuthoringError("allow_organisations", _("Allow organisations, individuals or both."))
     if inp.moderation not in ("pre", "post"):
         raise AuthoringError("moderation", _("Choose a moderation mode."))
     if inp.time_zone not in time_zones():

@@ -13,6 +13,7 @@ from portal.models import Signature
 from portal.signatures import signer
 from portal.signatures.signing import Outcome, SigningError
 from portal.views.forms import DetailsForm
+from portal.web.refusals import attach
 from portal.web.widgets import CountrySelect
 
 bp = Blueprint("signatures", __name__)
@@ -62,14 +63,6 @@ def _details(form: DetailsForm) -> signer.Details:
                           form.website.data or "", form.country.data, form.visibility.data)
 
 
-def _attach(form: DetailsForm, error: SigningError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     """Show every field that will be published, to check and correct; only the POST confirms."""
@@ -82,7 +75,7 @@ def confirm(token: str):
             try:
                 outcome = signer.confirm(token, _details(form) if editable else None)
             except SigningError as error:
-                _attach(form, error)
+                attach(form, error)
         if outcome is None:
             return _page("signatures/confirm.html", "signatures/_confirm.html", signature, 422,
                          form=form, token=token, outcome=None)
@@ -114,7 +107,7 @@ def manage(token: str):
             try:
                 result = signer.update(token, _details(form))
             except SigningError as error:
-                _attach(form, error)
+                attach(form, error)
         if result is None:
             return _page("signatures/manage.html", "signatures/_manage.html", signature, 422, form=form,
                          token=token, result=None, waiting=signer.proposal(signature))

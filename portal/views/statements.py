@@ -26,6 +26,7 @@ from portal.text import countries
 from portal.views.forms import SignForm
 from portal.web import caching
 from portal.web.locale import pull_lang
+from portal.web.refusals import attach
 from portal.web.widgets import CountrySelect
 
 bp = Blueprint("statements", __name__, url_prefix="/<lang>")
@@ -175,11 +176,7 @@ def sign(slug: str):
                 honeypot=request.form.get("comment", ""), started=request.form.get("started", ""),
             ))
         except signing.SigningError as error:
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            attach(form, error)
             if isinstance(error, signing.SigningBusy):
                 # Honest, and nothing lost: the form comes back filled in, to be sent again.
                 response = render("statements/sign.html", "statements/_sign_form.html", status=429,

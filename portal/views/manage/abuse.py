@@ -21,6 +21,7 @@ from portal.signatures import invalidation
 from portal.views.manage import bp
 from portal.views.manage.forms import CriteriaForm, RuleForm
 from portal.web import auth, guards
+from portal.web.refusals import attach
 
 
 def _scope() -> list[int] | None:
@@ -87,7 +88,7 @@ def add_rule():
             blocklist.add_rule(form.kind.data, form.value.data, statement_id, form.note.data or "",
                                auth.actor())
         except blocklist.BlockError as error:
-            form.value.errors = [*form.value.errors, error.message]
+            attach(form, error)
         else:
             flash(_("Blocked. Matching submissions are now quietly set aside."), "info")
             return redirect(url_for(".abuse"), code=303)
@@ -135,7 +136,7 @@ def invalidate():
                 return redirect(url_for(".invalidate"), code=303)
             matched = invalidation.preview(criteria)
         except invalidation.CriteriaError as error:
-            form.form_errors.append(error.message)
+            attach(form, error)
             status = 422
     elif asked:
         status = 422

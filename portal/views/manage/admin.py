@@ -14,6 +14,7 @@ from portal.statements import site
 from portal.views.manage import bp
 from portal.views.manage.forms import InviteForm
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 def _listing(form: InviteForm, status: int = 200):
@@ -39,7 +40,7 @@ def invite():
             accounts.invite(accounts.Invitation(form.email.data, form.name.data, form.admin.data),
                             auth.current_coordinator().name)
         except accounts.AccountError as error:
-            form.email.errors = [*form.email.errors, error.message]
+            attach(form, error, fallback="email")
         else:
             flash(_("Invitation sent to %(email)s.", email=form.email.data), "info")
             return redirect(url_for(".coordinators"), code=303)

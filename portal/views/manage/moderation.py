@@ -16,6 +16,7 @@ from portal.text import countries
 from portal.views.manage import bp, form_status
 from portal.views.manage.forms import EditSignatureForm, RejectForm
 from portal.web import auth, guards
+from portal.web.refusals import attach
 
 
 def _filters(statement_id: int | None) -> moderation.QueueFilter:
@@ -171,7 +172,7 @@ def edit_signature(signature_id: int):
                 signature.id, form.name.data, form.signer_name.data or "", form.role.data or "",
                 form.note.data or ""), auth.actor())
         except moderation.ModerationError as error:
-            form.name.errors = [*form.name.errors, error.message]
+            attach(form, error, fallback="name")
         else:
             flash(_("Corrected.") if changed else _("Nothing changed."), "info")
             return redirect(back, code=303)

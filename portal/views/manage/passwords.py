@@ -11,6 +11,7 @@ from portal.fragments import render
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import ChangePasswordForm, PasswordForm
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 def _account_key() -> str:
@@ -30,8 +31,7 @@ def change_password():
         try:
             coordinator = accounts.change_password(me.id, form.current.data, form.password.data)
         except accounts.AccountError as error:
-            target = getattr(form, error.field or "", None) or form.password
-            target.errors = [*target.errors, error.message]
+            attach(form, error, fallback="password")
         else:
             auth.log_in(coordinator)  # this session goes on, under a new id; every other one ended
             flash(_("Your password is changed. Your other sessions have ended."), "info")
@@ -50,7 +50,7 @@ def reset(token: str):
         try:
             coordinator = accounts.reset_password(token, form.password.data)
         except accounts.AccountError as error:
-            form.password.errors = [*form.password.errors, error.message]
+            attach(form, error, fallback="password")
         else:
             auth.log_in(coordinator)
             flash(_("Your password is set. Welcome."), "info")

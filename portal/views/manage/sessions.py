@@ -14,6 +14,7 @@ from portal.fragments import render
 from portal.views.manage import bp, see_other
 from portal.views.manage.forms import LoginForm, PasswordForm
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 def _limit(setting: str) -> Callable[[], str]:
@@ -81,7 +82,7 @@ def invitation(token: str):
         try:
             coordinator = accounts.set_password(coordinator.id, form.password.data)
         except accounts.AccountError as error:
-            form.password.errors = [*form.password.errors, error.message]
+            attach(form, error, fallback="password")
         else:
             auth.log_in(coordinator)
             flash(_("Your password is set. Welcome."), "info")

@@ -15,6 +15,7 @@ from portal.statements import authoring, translating
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 from portal.web import auth
+from portal.web.refusals import attach
 from portal.words import language_name, state_label
 
 
@@ -36,12 +37,7 @@ def _input(form: StatementForm) -> authoring.StatementInput:
 
 
 def _refused(form: StatementForm, error: authoring.AuthoringError) -> None:
-    aliases = {"signers": "allow_organisations"}
-    target = getattr(form, aliases.get(error.field or "", error.field or ""), None)
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    attach(form, error)
     if isinstance(error, authoring.AddressTaken):
         form.slug.data = error.free
 

@@ -11,6 +11,7 @@ from portal.views.manage import bp, see_other
 from portal.views.manage.forms import AllowanceForm
 from portal.views.manage.statements import overview
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 def context(statement, form: AllowanceForm | None = None) -> dict:
@@ -41,7 +42,7 @@ def open_allowance(statement_id: int):
         try:
             until = surges.open_allowance(statement.id, form.minutes.data, form.per_minute.data, auth.actor())
         except surges.AllowanceError as error:
-            getattr(form, error.field).errors = [error.message]
+            attach(form, error)
         else:
             return _panel(statement.id, None, _("Allowance open until %(until)s.", until=until.strftime(
                 "%H:%M UTC")))

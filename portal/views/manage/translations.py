@@ -14,6 +14,7 @@ from portal.statements.authoring import AuthoringError
 from portal.views.manage import bp, form_status
 from portal.views.manage.forms import TranslationForm
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 def _lang(lang: str) -> str:
@@ -58,8 +59,7 @@ def translation(statement_id: int, lang: str):
                 lang=lang, title=form.title.data, summary=form.summary.data or "",
                 body_md=(form.body_md.data or "").replace("\r\n", "\n")), auth.actor())
         except AuthoringError as error:
-            target = getattr(form, error.field or "", None) or form.title
-            target.errors = [*target.errors, error.message]
+            attach(form, error, fallback="title")
         else:
             flash(_("Saved."), "info")
             return redirect(url_for(".translation", statement_id=item.id, lang=lang), code=303)
