@@ -13,7 +13,8 @@ from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, utcnow
 from portal.signatures import signer, signing
 from portal.signatures.counts import reconcile
-from portal.statements.reading import find_public, signatories
+from portal.statements import public
+from portal.statements.reading import signatories
 
 
 def test_demo_loads_three_statements_once_only(app, runner):
@@ -31,9 +32,9 @@ def test_demo_loads_three_statements_once_only(app, runner):
         assert {t.lang for t in published.published_translations()} >= {"en", "fr", "es", "ar", "ru"}
         assert all(t.title and t.summary and len(t.body_md) > 200 for t in published.translations)
         assert any(s.allow_individuals for s in statements.values())
-        assert published.signing_open and not statements["closed"].accepts_signatures
-        assert find_public(statements["collecting"].slug) is None
-        assert find_public(statements["collecting"].slug, statements["collecting"].private_key)
+        assert public.signing(published).open and not public.signing(statements["closed"]).open
+        assert public.find(statements["collecting"].slug) is None
+        assert public.find(statements["collecting"].slug, statements["collecting"].private_key)
 
         rows = db.session.execute(select(Signature.statement_id, Signature.state, Signature.visibility,
                                          Signature.country, Signature.kind, Signature.created_at)).all()

@@ -141,17 +141,6 @@ class Statement(db.Model):
     def is_listed(self) -> bool:
         return self.state == StatementState.published
 
-    @property
-    def accepts_signatures(self) -> bool:
-        """Open for signing by state and deadline (the pause switch is checked by services)."""
-        if self.state not in (StatementState.collecting, StatementState.published):
-            return False
-        return self.deadline_at is None or as_utc(self.deadline_at) > utcnow()
-
-    @property
-    def signing_open(self) -> bool:
-        return self.accepts_signatures and not self.paused
-
     def translation(self, lang: str) -> StatementTranslation | None:
         """The published translation in ``lang``, if any."""
         for tr in self.translations:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal import tokens
 from portal.languages import ui_language
 from portal.models import Statement, as_utc
+from portal.statements.public import text_for
 from portal.text import country_name
 from portal.words import isolate, language_name, visibility_label
 
@@ -32,8 +33,7 @@ def links(uid: str) -> dict[str, str]:
 
 
 def _title(statement: Statement, lang: str) -> str:
-    tr = statement.translation(lang) or statement.translation(statement.original_lang)
-    return tr.title if tr else statement.slug
+    return text_for(statement, lang)[0].title
 
 
 def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, str]:

@@ -43,7 +43,7 @@ from portal.models import (
 )
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
-from portal.statements import site
+from portal.statements import public
 from portal.text import (
     canonical_email,
     country_codes,
@@ -133,11 +133,17 @@ def check_details(kind: str, country: str, visibility: str, names: dict[str, str
         raise SigningError("visibility", _("Choose how your signature is shown."))
 
 
+def closed_message(now: public.Signing) -> str:
+    """Why one cannot sign now, in words for the signer."""
+    if now.paused:
+        return _("Signing is paused for now. Please try again later.")
+    return _("Signing of this statement is closed.")
+
+
 def _check(req: SignRequest, statement: Statement | None) -> Statement:
-    if statement is None or not statement.accepts_signatures:
-        raise SigningError(None, _("Signing of this statement is closed."))
-    if statement.paused or site.signing_paused():
-        raise SigningError(None, _("Signing is paused for now. Please try again later."))
+    now = public.signing(statement) if statement is not None else None
+    if now is None or not now.open:
+        raise SigningError(None, closed_message(now) if now else _("Signing of this statement is closed."))
     if req.kind == Kind.organisation and not statement.allow_organisations:
         raise SigningError("kind", _("This statement is signed by individuals only."))
     if req.kind == Kind.individual and not statement.allow_individuals:

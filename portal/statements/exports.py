@@ -17,6 +17,7 @@ from portal.accounts import audit
 from portal.database import write
 from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement, Visibility, as_utc
+from portal.statements.public import shown
 
 STREAM_BATCH = 2000  # rows per database fetch and per chunk sent
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -46,21 +47,21 @@ def _streamed(query):
 
 
 def public_rows(statement: Statement) -> Iterator[dict]:
-    """What the public page shows: validated and listed; a country-only signatory has only its
-    kind and country (no name, type, launch flag or date: None, an empty CSV cell)."""
+    """What the public page shows, by the read model's projection: validated and listed; a
+    country-only signatory has only its kind and country (no name, type, launch flag or date:
+    None, an empty CSV cell)."""
     rows = _streamed(select(Signature.name, Signature.kind, Signature.country, Signature.org_type,
-                            Signature.launch, Signature.created_at, Signature.visibility)
+                            Signature.launch, Signature.created_at, Signature.visibility, Signature.role)
                      .where(Signature.statement_id == statement.id,
                             Signature.state == SignatureState.validated,
                             Signature.visibility != Visibility.hidden)
                      .order_by(Signature.sort_key, Signature.id))
-    for s in rows:
-        if s.visibility != Visibility.full:  # as on the page: the kind and the country, no more
-            yield {"name": "", "kind": s.kind, "country": s.country, "org_type": "", "launch": None,
-                   "signed_on": None}
-            continue
-        yield {"name": s.name, "kind": s.kind, "country": s.country, "org_type": s.org_type,
-               "launch": s.launch, "signed_on": as_utc(s.created_at).date().isoformat()}
+    for row in rows:
+        seen = shown(row)
+        full = seen.visibility == Visibility.full
+        yield {"name": seen.name or "", "kind": seen.kind, "country": seen.country, "org_type": seen.org_type,
+               "launch": seen.launch if full else None,
+               "signed_on": as_utc(seen.signed_at).date().isoformat() if full else None}
 
 
 def full_rows(statement: Statement) -> Iterator[dict]:

@@ -1,76 +1,188 @@
-"""What the public may see of a statement, as plain data.
+"""The public read model: what a reader may see of a statement, worked out once.
 
-The API, the feeds, the embed, the badge and the printable letter all read through here,
-so the privacy rule lives in one place: a signatory is shown by their chosen visibility,
-and an email, an IP hash, a uid or a token never leaves this module.
+Every public surface (the page and its fragments, the API, the feeds, the embed, the badge,
+the printable letter, the QR code, the public export) and the workspace's panel render a
+:class:`PublicView`. Nothing else decides which text a reader gets, whether signing is open
+and why not, or what a signatory's chosen visibility shows: an email, an IP hash, a uid or a
+token never leaves this module.
 """
 
 from __future__ import annotations
 
+import enum
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
-    CountryTally,
     Kind,
-    Signature,
-    SignatureState,
     Statement,
     StatementState,
     StatementTranslation,
     Visibility,
     as_utc,
+    utcnow,
 )
-from portal.statements import reading as service
-from portal.text import countries
+from portal.statements import reading, site
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 PUBLIC_STATES = (StatementState.published, StatementState.closed, StatementState.archived)
+OPEN_STATES = (StatementState.collecting, StatementState.published)
 
 
-def find(slug: str) -> Statement | None:
-    """A published, closed or archived statement; never a draft or one still collecting.
+class Closed(enum.StrEnum):
+    """Why signing is not open now."""
 
-    :param slug: as it came in the URL; anything that is not slug-shaped is simply absent.
+    state = "state"  # a draft, or closed, or archived
+    deadline = "deadline"  # the deadline has passed
+    paused = "paused"  # this statement's coordinators paused it
+    site_paused = "site_paused"  # an administrator paused the whole site
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Whether one can sign now, and if not, why."""
+
+    why_not: Closed | None
+
+    @property
+    def open(self) -> bool:
+        return self.why_not is None
+
+    @property
+    def live(self) -> bool:
+        """Open, or only paused: the count may still move, so pages keep polling it."""
+        return self.why_not in (None, Closed.paused, Closed.site_paused)
+
+    @property
+    def paused(self) -> bool:
+        return self.why_not in (Closed.paused, Closed.site_paused)
+
+
+def signing(statement: Statement, site_paused: bool | None = None) -> Signing:
+    """The one rule for "can one sign this statement now": its state, its deadline, its own
+    pause, then the site's (read here unless the caller already knows it)."""
+    if statement.state not in OPEN_STATES:
+        return Signing(Closed.state)
+    if statement.deadline_at is not None and as_utc(statement.deadline_at) <= utcnow():
+        return Signing(Closed.deadline)
+    if statement.paused:
+        return Signing(Closed.paused)
+    if site.signing_paused() if site_paused is None else site_paused:
+        return Signing(Closed.site_paused)
+    return Signing(None)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The stored tallies, public by construction (hidden signers are in ``total`` only)."""
+
+    total: int
+    organisations: int
+    individuals: int
+    countries: int
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a reader may see of one listed signatory, by the visibility they chose.
+
+    "Only the country" shows the kind and the country, nothing else (no name, no launch mark,
+    no date); "counted, not listed" is never listed at all.
     """
-    if not SLUG.fullmatch(slug):
-        return None
-    statement = service.find_public(slug)
-    return statement if statement is not None and statement.published_translations() else None
+
+    visibility: str
+    kind: str
+    country: str
+    name: str | None = None
+    role: str | None = None  # an individual's role or affiliation
+    org_type: str = ""
+    launch: bool = False
+    signed_at: datetime | None = None
 
 
-def find_or_404(slug: str) -> Statement:
-    """:func:`find`, or a 404 for the reader (the API turns it into its JSON error)."""
-    statement = find(slug)
-    if statement is None:
-        abort(404)
-    return statement
+def shown(signature) -> Shown:
+    """The projection of one listed signature (any row with the signature's columns)."""
+    if signature.visibility != Visibility.full:
+        return Shown(Visibility.country.value, signature.kind, signature.country)
+    role = signature.role if signature.kind == Kind.individual and signature.role else None
+    return Shown(Visibility.full.value, signature.kind, signature.country, signature.name, role,
+                 getattr(signature, "org_type", "") or "", bool(getattr(signature, "launch", False)),
+                 getattr(signature, "created_at", None))
 
 
-def listed(state: str = StatementState.published) -> list[Statement]:
-    """Public statements in ``state`` (published, closed or archived), newest first.
+@dataclass(frozen=True)
+class PublicView:
+    """One statement as one reader sees it, in one language."""
 
-    Here and below, a statement without any published translation has nothing to show.
-    """
-    return [statement for statement in service.listed((state,)) if statement.published_translations()]
+    statement: Statement
+    lang: str
+    text: StatementTranslation
+    fallback: bool  # the text is the original, for want of a published translation in ``lang``
+    signing: Signing
+    counts: Counts
 
+    @property
+    def can_sign(self) -> bool:
+        return self.signing.open
 
-def everything_public() -> list[Statement]:
-    """Every public statement, newest first (for feeds and the sitemap)."""
-    return [statement for statement in service.listed(PUBLIC_STATES) if statement.published_translations()]
+    @staticmethod
+    def shown(signature) -> Shown:
+        return shown(signature)
 
 
 def text_for(statement: Statement, lang: str) -> tuple[StatementTranslation, bool]:
-    """The published translation in ``lang``, else the original; True when it fell back."""
+    """The published translation in ``lang``, else the original (True: it fell back). The
+    original is published before the statement is; while collecting, the private link shows
+    it as drafted."""
     tr = statement.translation(lang)
     if tr is not None:
         return tr, False
-    return statement.translation(statement.original_lang) or statement.published_translations()[0], True
+    original = next((t for t in statement.translations if t.lang == statement.original_lang), None)
+    return original or statement.translations[0], True
+
+
+def view_of(statement: Statement, lang: str, site_paused: bool | None = None) -> PublicView:
+    """The read model of ``statement`` for a reader of ``lang``."""
+    text, fallback = text_for(statement, lang)
+    counts = Counts(statement.count_total, statement.count_organisations, statement.count_individuals,
+                    statement.count_countries)
+    return PublicView(statement, lang, text, fallback, signing(statement, site_paused), counts)
+
+
+def views_of(statements: list[Statement], lang: str | None) -> list[PublicView]:
+    """Read models for a list (in ``lang``, or each in its original language), with the site's
+    pause read once."""
+    paused = site.signing_paused()
+    return [view_of(statement, lang or statement.original_lang, paused) for statement in statements]
+
+
+def find(slug: str, key: str | None = None) -> Statement | None:
+    """A statement the public may see: published, closed or archived with a published text, or
+    still collecting when ``key`` is its private key; never a draft.
+
+    :param slug: as it came in the URL; anything that is not slug-shaped is simply absent.
+    """
+    if not SLUG.fullmatch(slug or ""):
+        return None
+    statement = db.session.scalars(select(Statement).where(Statement.slug == slug)).one_or_none()
+    if statement is None or not statement.translations:
+        return None
+    if statement.state == StatementState.collecting:
+        if not (key and hmac.compare_digest(key.encode(), statement.private_key.encode())):
+            return None
+    elif not (statement.is_public and statement.published_translations()):
+        return None
+    return reading.refresh(statement)
+
+
+def listed(states: tuple[str, ...] = PUBLIC_STATES) -> list[Statement]:
+    """Public statements in ``states``, newest first, with a published text."""
+    return [statement for statement in reading.listed(states) if statement.published_translations()]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -78,139 +190,3 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return as_utc(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def by_country(statement: Statement) -> dict[str, int]:
-    """Listed signatures per country, from the stored tallies.
-
-    Those counted but not listed are in the total only: a country whose only signers chose
-    not to be listed appears nowhere, neither here nor in the number of countries.
-    """
-    rows = db.session.execute(
-        select(CountryTally.country, CountryTally.n)
-        .where(CountryTally.statement_id == statement.id, CountryTally.n > 0)
-        .order_by(CountryTally.country)
-    )
-    return {country: n for country, n in rows}
-
-
-def counts(statement: Statement, with_countries: bool = False) -> dict:
-    """The stored counts: total, by kind, number of countries and, if asked, per country."""
-    result = {"total": statement.count_total, "organisations": statement.count_organisations,
-              "individuals": statement.count_individuals, "countries": statement.count_countries}
-    if with_countries:
-        result["by_country"] = by_country(statement)
-    return result
-
-
-def summary(statement: Statement) -> dict:
-    """A statement as the list shows it."""
-    original, _fallback = text_for(statement, statement.original_lang)
-    return {
-        "slug": statement.slug, "state": statement.state, "original_lang": statement.original_lang,
-        "title": original.title, "summary": original.summary,
-        "languages": [tr.lang for tr in statement.published_translations()],
-        "published_at": iso(statement.published_at), "closed_at": iso(statement.closed_at),
-        "deadline_at": iso(statement.deadline_at), "signing_open": statement.signing_open,
-        "counts": counts(statement),
-    }
-
-
-def detail(statement: Statement) -> dict:
-    """A statement with its published translations and every count."""
-    return summary(statement) | {
-        "target_count": statement.target_count,
-        "counts": counts(statement, with_countries=True),
-        "translations": [
-            {"lang": tr.lang, "title": tr.title, "summary": tr.summary, "body_markdown": tr.body_md,
-             "original": tr.lang == statement.original_lang, "updated_at": iso(tr.updated_at)}
-            for tr in statement.published_translations()
-        ],
-    }
-
-
-def signatory(signature: Signature) -> dict:
-    """The public fields of a listed signatory, by the visibility they chose.
-
-    ``country`` shows only the kind and the country; ``hidden`` is never listed at all.
-    """
-    if signature.visibility != Visibility.full:
-        return {"visibility": Visibility.country.value, "kind": signature.kind,
-                "country": signature.country}
-    shown = {"visibility": Visibility.full.value, "kind": signature.kind, "name": signature.name,
-             "country": signature.country, "launch": signature.launch}
-    if signature.kind == Kind.individual and signature.role:
-        shown["role"] = signature.role
-    return shown
-
-
-@dataclass(frozen=True)
-class CountryGroup:
-    code: str
-    signatures: list  # rows with name, kind, role and visibility
-
-
-@dataclass(frozen=True)
-class Letter:
-    groups: list[CountryGroup]
-    limit: int
-    unlisted: int | None  # counted but not listed by their own choice; None when not all fit
-
-    @property
-    def complete(self) -> bool:
-        """False when the list stopped at ``limit``."""
-        return self.unlisted is not None
-
-
-def letter(statement: Statement, lang: str, limit: int) -> Letter:
-    """The listed signatories, grouped by country in the collation of ``lang``'s country names,
-    each group in the list's own order (names by their sort key, those who show only their
-    country last), up to ``limit`` names: the page stays printable, and cheap to build, at a
-    million signatures.
-
-    One indexed query per country (``ix_signatures_country``), in that order, each asking only
-    for as many rows as are still allowed; the countries come from the stored tallies.
-    """
-    order = {code: i for i, (code, _name) in enumerate(countries(lang))}
-    groups, left = [], limit
-    for code in sorted(by_country(statement), key=lambda code: (order.get(code, len(order)), code)):
-        rows = db.session.execute(
-            select(Signature.name, Signature.kind, Signature.role, Signature.visibility)
-            .where(Signature.statement_id == statement.id, Signature.country == code,
-                   Signature.state == SignatureState.validated, Signature.visibility != Visibility.hidden)
-            .order_by(Signature.sort_key, Signature.id)
-            .limit(left + 1)  # one more than allowed tells whether the list goes on
-        ).all()
-        if len(rows) > left:
-            if left:
-                groups.append(CountryGroup(code, rows[:left]))
-            return Letter(groups, limit, None)
-        if rows:
-            groups.append(CountryGroup(code, rows))
-            left -= len(rows)
-    return Letter(groups, limit, max(statement.count_total - (limit - left), 0))
-
-
-@dataclass(frozen=True)
-class Update:
-    """One entry of a statement's own feed."""
-
-    key: str
-    kind: str  # published, translated, closed
-    at: datetime
-    lang: str
-
-
-def updates(statement: Statement) -> list[Update]:
-    """What happened to a public statement, newest first: publication, translations, closing."""
-    found = []
-    if statement.published_at:
-        found.append(Update("published", "published", as_utc(statement.published_at),
-                            statement.original_lang))
-        for tr in statement.published_translations():
-            if tr.lang != statement.original_lang:
-                moment = max(as_utc(tr.updated_at), as_utc(statement.published_at))
-                found.append(Update(f"translation-{tr.lang}", "translated", moment, tr.lang))
-    if statement.closed_at and statement.state != StatementState.published:
-        found.append(Update("closed", "closed", as_utc(statement.closed_at), statement.original_lang))
-    return sorted(found, key=lambda update: update.at, reverse=True)

@@ -26,18 +26,6 @@ from portal.signatures import search
 from portal.text import fold
 
 
-def find_public(slug: str, key: str | None = None) -> Statement | None:
-    """A statement the public may see: published or later, or collecting with its key."""
-    statement = db.session.scalars(select(Statement).where(Statement.slug == slug)).one_or_none()
-    if statement is None:
-        return None
-    if statement.state == StatementState.collecting:
-        if key and hmac.compare_digest(key.encode(), statement.private_key.encode()):
-            return refresh(statement)
-        return None
-    return refresh(statement) if statement.is_public else None
-
-
 def apply_due() -> None:
     """Apply every scheduled publication and deadline that has come due."""
     now = utcnow()

@@ -26,11 +26,6 @@ def signing_paused(session=None) -> bool:
     return bool(current_app.config.get("SIGNING_PAUSED")) or get(PAUSED, session) == "1"
 
 
-def paused_for(statement: Statement) -> bool:
-    """True if signing this statement is paused, by its own switch or the site's."""
-    return bool(statement.paused) or signing_paused()
-
-
 def set_signing_paused(paused: bool, actor: audit.Actor) -> bool:
     """Pause or resume signing everywhere; written to the audit log.
 

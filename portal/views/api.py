@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import limiter
 from portal.models import Statement, StatementState
-from portal.statements import public
+from portal.statements import outputs, public
 from portal.statements import reading as service
 from portal.web.openapi import document
 
@@ -92,17 +92,27 @@ def statements():
     state = request.args.get("state", StatementState.published)
     if state not in STATES:
         abort(400, description="state must be one of: published, closed, archived.")
-    return _json({"statements": [public.summary(s) | {"links": _links(s)} for s in public.listed(state)]})
+    views = public.views_of(public.listed((state,)), None)
+    return _json({"statements": [outputs.summary(view) | {"links": _links(view.statement)}
+                                 for view in views]})
 
 
 @bp.get("/statements/<slug>")
 def statement(slug: str):
     """One statement: its published translations, counts, state and deadline."""
-    found = public.find_or_404(slug)
-    data = public.detail(found) | {"links": _links(found)}
+    found = _found(slug)
+    data = outputs.detail(public.view_of(found, found.original_lang)) | {"links": _links(found)}
     for tr in data["translations"]:
         tr["url"] = url_for("statements.show", lang=tr["lang"], slug=found.slug, _external=True)
     return _json(data)
+
+
+def _found(slug: str) -> Statement:
+    """A public statement (never one still collecting), or the API's 404."""
+    statement = public.find(slug)
+    if statement is None:
+        abort(404)
+    return statement
 
 
 def _limit() -> int:
@@ -125,7 +135,8 @@ def _filters() -> dict:
 @bp.get("/statements/<slug>/signatories")
 def signatories(slug: str):
     """A page of listed signatories, public fields only, by each one's chosen visibility."""
-    found = public.find_or_404(slug)
+    found = _found(slug)
+    view = public.view_of(found, found.original_lang)
     limit, filters = _limit(), _filters()
     try:
         page = service.signatories(found, limit=limit, **filters)
@@ -136,9 +147,9 @@ def signatories(slug: str):
         args = {k: v for k, v in filters.items() if v and k != "cursor"}
         following = url_for("api.signatories", slug=found.slug, limit=limit, cursor=page.next_cursor,
                             _external=True, **args)
-    return _json({"signatories": [public.signatory(row) for row in page.rows],
+    return _json({"signatories": [outputs.signatory(view.shown(row)) for row in page.rows],
                   "next_cursor": page.next_cursor, "links": {"next": following},
-                  "counts": public.counts(found)})
+                  "counts": outputs.counts(view)})
 
 
 @bp.get("/openapi.json")

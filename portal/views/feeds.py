@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.models import Statement, as_utc, utcnow
-from portal.statements import markdown, public
+from portal.statements import markdown, outputs, public
 from portal.web.locale import pull_lang
+from portal.web.reading import public_statement, public_view
 from portal.words import language_name
 
 bp = Blueprint("feeds", __name__)
@@ -53,8 +54,8 @@ def _page(statement: Statement, lang: str) -> str:
 def statements():
     """Newly published statements, each in the feed's language or else its original."""
     entries = []
-    for statement in public.everything_public()[:FEED_LENGTH]:
-        tr, _fallback = public.text_for(statement, g.lang)
+    for view in public.views_of(public.listed()[:FEED_LENGTH], g.lang):
+        statement, tr = view.statement, view.text
         url = _page(statement, g.lang)
         published = public.iso(statement.published_at or statement.created_at)
         updated = max(as_utc(statement.published_at or statement.created_at), as_utc(tr.updated_at))
@@ -68,8 +69,8 @@ def statements():
     return _cacheable(body, ATOM)
 
 
-def _update_entry(statement: Statement, update: public.Update) -> Entry:
-    tr, _fallback = public.text_for(statement, update.lang)
+def _update_entry(view: public.PublicView, update: outputs.Update) -> Entry:
+    statement, tr = view.statement, public.text_for(view.statement, update.lang)[0]
     url = _page(statement, update.lang)
     if update.kind == "published":
         title = _("Published: %(title)s", title=tr.title)
@@ -79,7 +80,7 @@ def _update_entry(statement: Statement, update: public.Update) -> Entry:
         summary, content = tr.summary, markdown.render(tr.body_md)
     else:
         title = _("Signing has closed: %(title)s", title=tr.title)
-        summary = ngettext("%(num)s signatory.", "%(num)s signatories.", statement.count_total)
+        summary = ngettext("%(num)s signatory.", "%(num)s signatories.", view.counts.total)
         content = ""
     own = _page(statement, g.lang)
     return Entry(f"{own}#{update.key}", title, tr.lang, url, public.iso(update.at),
@@ -89,9 +90,10 @@ def _update_entry(statement: Statement, update: public.Update) -> Entry:
 @bp.get("/<lang>/s/<slug>/feed.atom")
 def statement(slug: str):
     """One statement's updates: its publication, each new translation and its closing."""
-    found = public.find_or_404(slug)
-    tr, _fallback = public.text_for(found, g.lang)
-    entries = [_update_entry(found, update) for update in public.updates(found)]
+    found = public_statement(slug, keyed=False)
+    view = public_view(found)
+    tr = view.text
+    entries = [_update_entry(view, update) for update in outputs.updates(found)]
     body = render_template(
         "feeds/feed.xml", entries=entries, title=tr.title, title_lang=tr.lang,
         subtitle=_("Updates on this joint statement"),
@@ -110,7 +112,7 @@ def sitemap():
         pages.append({"loc": url_for("statements.index", lang=code, _external=True), "lastmod": None,
                       "alternates": [(other, url_for("statements.index", lang=other, _external=True))
                                      for other in languages]})
-    for statement in public.everything_public():
+    for statement in public.listed():
         translations = statement.published_translations()
         alternates = [(tr.lang, _page(statement, tr.lang)) for tr in translations]
         alternates.append(("x-default", _page(statement, statement.original_lang)))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Response, abort, current_app, g, make_response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from portal.languages import known, ui_language
 from portal.models import Statement, utcnow
-from portal.statements import public
-from portal.statements import reading as service
+from portal.statements import outputs
 from portal.web.headers import CSP
 from portal.web.locale import pull_lang
+from portal.web.reading import public_statement, public_view
 
 bp = Blueprint("outlets", __name__)
 # The embed is the one page other sites may frame; every other page keeps frame-ancestors 'none'.
@@ -26,16 +26,6 @@ def _pull_lang(endpoint, values):
     pull_lang(endpoint, values)
     g.public = True
 
-
-
-def _keyed(slug: str) -> Statement:
-    """Like the statement page: public, or collecting with its private key."""
-    key = request.args.get("key")
-    statement = service.find_public(slug, key) if public.SLUG.fullmatch(slug) else None
-    if statement is None:
-        abort(404)
-    g.key = key if statement.state == "collecting" else None
-    return statement
 
 
 def _cache(response: Response, statement: Statement, max_age: int = 60) -> Response:
@@ -52,9 +42,10 @@ def _cache(response: Response, statement: Statement, max_age: int = 60) -> Respo
 @bp.get("/<lang>/s/<slug>/embed")
 def embed(slug: str):
     """A small page for other sites' iframes: the title, the live count and a way to sign."""
-    statement = public.find_or_404(slug)
-    tr, _fallback = public.text_for(statement, g.lang)
-    response = make_response(render_template("outlets/embed.html", statement=statement, tr=tr, key=None))
+    statement = public_statement(slug, keyed=False)
+    view = public_view(statement)
+    response = make_response(render_template("outlets/embed.html", view=view, statement=statement,
+                                             tr=view.text, key=None))
     response.headers["Content-Security-Policy"] = EMBED_CSP
     return _cache(response, statement, max_age=30)
 
@@ -62,10 +53,12 @@ def embed(slug: str):
 @bp.get("/s/<slug>/badge.svg")
 def badge(slug: str):
     """The count as an SVG image, in ``?lang=`` or the statement's original language."""
-    statement = public.find_or_404(slug)
     wanted = request.args.get("lang", "")
-    g.lang = ui_language(wanted if known(wanted) else statement.original_lang)
-    text = ngettext("%(num)s signatory", "%(num)s signatories", statement.count_total)
+    g.lang = ui_language(wanted) if known(wanted) else None
+    statement = public_statement(slug, keyed=False)
+    g.lang = g.lang or ui_language(statement.original_lang)
+    total = public_view(statement).counts.total
+    text = ngettext("%(num)s signatory", "%(num)s signatories", total)
     width = 24 + 7 * len(text)
     response = make_response(render_template("outlets/badge.svg", text=text, width=width))
     response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
@@ -75,11 +68,11 @@ def badge(slug: str):
 @bp.get("/<lang>/s/<slug>/print")
 def letter(slug: str):
     """The statement as a letter: its text, the date and every listed signatory by country."""
-    statement = _keyed(slug)
-    tr, fallback = public.text_for(statement, g.lang)
-    letter = public.letter(statement, g.lang, current_app.config["PRINT_MAX_SIGNATORIES"])
+    statement = public_statement(slug)
+    view = public_view(statement)
+    letter = outputs.letter(view, current_app.config["PRINT_MAX_SIGNATORIES"])
     response = make_response(render_template(
-        "outlets/print.html", statement=statement, tr=tr, fallback=fallback, letter=letter,
+        "outlets/print.html", view=view, statement=statement, tr=view.text, letter=letter,
         key=g.key, today=utcnow()))
     return _cache(response, statement)
 
@@ -87,7 +80,7 @@ def letter(slug: str):
 @bp.get("/<lang>/s/<slug>/qr.svg")
 def qr(slug: str):
     """A QR code of the statement's address in this language, for posters and events."""
-    statement = _keyed(slug)
+    statement = public_statement(slug)
     target = url_for("statements.show", lang=g.lang, slug=statement.slug, key=g.key, _external=True)
     out = io.BytesIO()
     segno.make(target, error="m").save(out, kind="svg", scale=8, border=4, light="#fff",

@@ -12,6 +12,7 @@ from portal.languages import ui_language
 from portal.models import Signature
 from portal.signatures import signer
 from portal.signatures.signing import Outcome, SigningError
+from portal.statements import public
 from portal.views.forms import DetailsForm
 from portal.web.refusals import attach
 from portal.web.widgets import CountrySelect
@@ -43,8 +44,10 @@ def _pressed(signature: Signature) -> bool:
 
 
 def _page(template: str, fragment: str, signature: Signature, status: int = 200, **context):
-    response = render(template, fragment, status=status, signature=signature,
-                      statement=signature.statement, **context)
+    statement = signature.statement
+    response = render(template, fragment, status=status, signature=signature, statement=statement,
+                      tr=public.text_for(statement, signature.lang)[0],
+                      can_sign=public.signing(statement).open, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

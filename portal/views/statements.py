@@ -20,12 +20,14 @@ from portal.extensions import csrf, db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Statement, StatementState
 from portal.signatures import signing
+from portal.signatures.signing import closed_message
 from portal.statements import public
 from portal.statements import reading as service
 from portal.text import countries
 from portal.views.forms import SignForm
 from portal.web import caching
 from portal.web.locale import pull_lang
+from portal.web.reading import public_statement, public_view
 from portal.web.refusals import attach
 from portal.web.widgets import CountrySelect
 
@@ -44,17 +46,6 @@ def _add_lang(endpoint, values):
         values["lang"] = g.lang
 
 
-def get_statement(slug: str) -> Statement:
-    """The statement the public may see at this URL, or 404."""
-    key = request.values.get("key")
-    statement = service.find_public(slug, key)
-    if statement is None:
-        abort(404)
-    g.key = key if statement.state == "collecting" else None
-    g.form_token = tokens.form_token(statement.slug)
-    return statement
-
-
 def _cached(statement: Statement, response=None, *, part: str = ""):
     """Without a response: a 304 if the reader's copy is current, else None.
     With one: its caching headers (public, or private for a statement still collecting)."""
@@ -63,14 +54,6 @@ def _cached(statement: Statement, response=None, *, part: str = ""):
     if response is None:
         return mark(make_response("", 304), tag) if caching.not_modified(tag) else None
     return mark(response, tag)
-
-
-def _text(statement: Statement):
-    """The translation in the page's language, else the original with a notice."""
-    tr = statement.translation(g.lang)
-    if tr is not None:
-        return tr, False
-    return statement.translation(statement.original_lang) or statement.translations[0], True
 
 
 def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
@@ -95,14 +78,14 @@ def _filters() -> dict:
 
 
 def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
-    tr, fallback = _text(statement)
+    view = public_view(statement)
     filters = _filters()
     try:
         page = service.signatories(statement, limit=current_app.config["SIGNATORIES_PER_PAGE"], **filters)
     except service.BadCursor:
         abort(400)  # a link this list did not hand out (or another statement's)
-    return {"statement": statement, "tr": tr, "fallback": fallback, "page": page,
-            "filters": filters, "form": _sign_form(statement, form) if statement.accepts_signatures else None,
+    return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
+            "form": _sign_form(statement, form) if view.can_sign else None,
             "countries": countries(g.lang), "key": g.get("key")}
 
 
@@ -110,13 +93,14 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
 def index():
     """Published statements, newest first, with their counts; then those whose signing has
     closed (closed or archived), whose pages stay."""
-    statements = public.everything_public()
+    statements = public.listed()
     tag = caching.etag(statements)
     personal = request.cookies.get("lang") not in (None, g.lang)
     if not personal and caching.not_modified(tag):
         return caching.public(make_response("", 304), tag)
-    current = [(s, _text(s)[0]) for s in statements if s.state == StatementState.published]
-    past = [(s, _text(s)[0]) for s in statements if s.state != StatementState.published]
+    views = public.views_of(statements, g.lang)
+    current = [view for view in views if view.statement.state == StatementState.published]
+    past = [view for view in views if view.statement.state != StatementState.published]
     response = make_response(render_template("statements/index.html", items=current, past=past))
     if personal:
         # Remember a change of language for "/"; only such a response is personal.
@@ -129,7 +113,7 @@ def index():
 @bp.get("/s/<slug>")
 def show(slug: str):
     """The statement page."""
-    statement = get_statement(slug)
+    statement = public_statement(slug)
     return _cached(statement) or _cached(
         statement, make_response(render_template("statements/show.html", **_page_context(statement))))
 
@@ -137,34 +121,36 @@ def show(slug: str):
 @bp.get("/s/<slug>/signatories")
 def signatories(slug: str):
     """A page of the list, with search and the country filter."""
-    statement = get_statement(slug)
+    statement = public_statement(slug)
     return _cached(statement) or _cached(statement, render(
         "statements/signatories.html", "statements/_signatories.html", **_page_context(statement)))
 
 
 @bp.get("/s/<slug>/count")
 def count(slug: str):
-    """The counter fragment that the page polls; 304 while unchanged, 286 once closed."""
-    statement = get_statement(slug)
-    open_ = statement.signing_open
-    if open_ and (unchanged := _cached(statement, part="count")):
+    """The counter fragment that the page polls; 304 while unchanged, 286 once signing has
+    closed (a pause keeps it polling)."""
+    statement = public_statement(slug)
+    if unchanged := _cached(statement, part="count"):
         return unchanged
-    html = render_template("statements/_count.html", statement=statement, key=g.get("key"))
-    return _cached(statement, make_response(html, 200 if open_ else 286), part="count")
+    view = public_view(statement)
+    html = render_template("statements/_count.html", view=view, statement=statement, key=g.get("key"))
+    return _cached(statement, make_response(html, 200 if view.signing.live else 286), part="count")
 
 
 @bp.post("/s/<slug>/sign")
 @csrf.exempt  # the session-free form token below stands in for the session's
 def sign(slug: str):
     """Take a signature: 303 to the thank-you page, or the thank-you fragment for htmx."""
-    statement = get_statement(slug)
+    statement = public_statement(slug)
     if caching.cross_site():
         abort(403)
     if not tokens.check_form_token(statement.slug, request.form.get("csrf_token")
                                    or request.headers.get("X-CSRFToken")):
         return resubmit_after_csrf()
     form = _sign_form(statement, SignForm(meta={"csrf": False}))
-    if statement.accepts_signatures and form.validate_on_submit():
+    view = public_view(statement)
+    if view.can_sign and form.validate_on_submit():
         try:
             signing.sign(signing.SignRequest(
                 statement_id=statement.id, kind=form.kind.data, name=form.name.data,
@@ -186,11 +172,11 @@ def sign(slug: str):
         else:
             if wants_fragment():
                 db.session.refresh(statement)
-                return render_template("statements/_thanks.html", statement=statement,
-                                       key=g.get("key"), oob=True)
+                return render_template("statements/_thanks.html", view=public.view_of(statement, g.lang),
+                                       statement=statement, key=g.get("key"), oob=True)
             return redirect(url_for(".thanks", slug=slug, key=g.get("key")), code=303)
-    elif not statement.accepts_signatures:
-        form.form_errors.append(_("Signing of this statement is closed."))
+    elif not view.can_sign:
+        form.form_errors.append(closed_message(view.signing))
     return render("statements/sign.html", "statements/_sign_form.html", status=422,
                   **(_page_context(statement, form) | {"form": form}))
 
@@ -198,17 +184,18 @@ def sign(slug: str):
 @bp.get("/s/<slug>/thanks")
 def thanks(slug: str):
     """What a signer sees after submitting, whether or not they had signed before."""
-    statement = get_statement(slug)
+    statement = public_statement(slug)
     if unchanged := _cached(statement, part="thanks"):
         return unchanged
-    tr, _fallback = _text(statement)
-    html = render_template("statements/thanks.html", statement=statement, tr=tr, key=g.get("key"))
+    view = public_view(statement)
+    html = render_template("statements/thanks.html", view=view, statement=statement, tr=view.text,
+                           key=g.get("key"))
     return _cached(statement, make_response(html), part="thanks")  # the same page for every signer
 
 
 def resubmit_after_csrf():
     """An expired form: say so and give it back filled in, so nothing typed is lost."""
-    statement = get_statement(request.view_args["slug"])
+    statement = public_statement(request.view_args["slug"])
     form = _sign_form(statement, SignForm(meta={"csrf": False}))
     form.form_errors.append(_("This form had expired, so it was not sent. "
                               "Check your details and send it again."))

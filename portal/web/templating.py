@@ -73,7 +73,6 @@ def init_app(app: Flask) -> None:
     from portal import words
     from portal.abuse.screening import fill_stamp
     from portal.signatures.signer import proposal
-    from portal.statements.site import paused_for
     from portal.web.caching import page_csrf_token
     from portal.web.widgets import country_options
 
@@ -93,6 +92,6 @@ def init_app(app: Flask) -> None:
         name_hint=name_hint, list_separator=list_separator, visibility_label=words.visibility_label,
         state_label=words.state_label, signature_state_label=words.signature_state_label,
         action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
-        signing_paused=paused_for, fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
+        fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
         country_options=country_options,
     )

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Statement, StatementState, as_utc
-from portal.statements import authoring, translating
+from portal.statements import authoring, public, translating
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 from portal.web import auth
@@ -77,7 +77,7 @@ def overview(item: Statement) -> dict:
     """What the statement's overview page shows besides the statement itself."""
     from portal.views.manage.surges import context
 
-    return {**context(item), "step": authoring.next_step(item),
+    return {**context(item), "step": authoring.next_step(item), "signing": public.signing(item),
             "languages": translating.overview(item, current_app.config["LANGUAGES"]),
             "add_form": AddCoordinatorForm()}
 
