@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.models import CountryTally, Signature, Statement, StatementTranslation
 from portal.signatures import search
 from portal.statements.reading import cursor_for
-from portal.text import SORT_KEY_WEIGHTS, _collator, fold, name_key, sort_key
+from portal.text import SORT_KEY_WEIGHTS, collator, fold, name_key, sort_key
 
 SLUG = "bench-statement"
 PREFIXES = list(
@@ -82,7 +82,7 @@ class KeyMaker:
     """UCA sort keys from cached per-word collation elements; equal to :func:`portal.text.sort_key`."""
 
     def __init__(self) -> None:
-        self.collator = _collator()
+        self.collator = collator()
         self.cache: dict[str, list] = {}
 
     def _elements(self, piece: str) -> list:

@@ -42,7 +42,7 @@ def tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate() else "BEGIN")
 
 
 @contextmanager
@@ -64,6 +64,12 @@ def write() -> Iterator[Session]:
             yield session
     finally:
         _write_intent.reset(token)
+
+
+def immediate() -> bool:
+    """True inside a :func:`write` block on this thread: a transaction begun now begins
+    IMMEDIATE (it takes SQLite's write lock at once)."""
+    return _write_intent.get()
 
 
 def writing() -> bool:

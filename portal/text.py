@@ -30,7 +30,8 @@ def canonical_email(address: str) -> str:
 
 
 @cache
-def _collator():
+def collator():
+    """The Unicode Collation Algorithm with its default table (built once: it takes a while)."""
     from pyuca import Collator
 
     return Collator()
@@ -38,7 +39,7 @@ def _collator():
 
 def sort_key(name: str) -> str:
     """A Unicode Collation Algorithm key, as text that sorts the same way in any database."""
-    weights = _collator().sort_key(name.strip())[:SORT_KEY_WEIGHTS]
+    weights = collator().sort_key(name.strip())[:SORT_KEY_WEIGHTS]
     return "".join(f"{w:04x}" for w in weights)
 
 
@@ -175,8 +176,8 @@ def country_name(code: str, lang: str) -> str:
 def countries(lang: str) -> tuple[tuple[str, str], ...]:
     """(code, localised name) pairs, sorted by the collation of the names."""
     pairs = [(code, country_name(code, lang)) for code in country_codes()]
-    collator = _collator()
-    return tuple(sorted(pairs, key=lambda pair: collator.sort_key(pair[1])))
+    uca = collator()
+    return tuple(sorted(pairs, key=lambda pair: uca.sort_key(pair[1])))
 
 
 # --- names and websites as signers type them ------------------------------------------------

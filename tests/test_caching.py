@@ -19,7 +19,7 @@ PUBLIC_GETS = ["/en/", f"/en/s/{SLUG}", f"/fr/s/{SLUG}", f"/en/s/{SLUG}/signator
                f"/en/s/{SLUG}/thanks"]
 
 
-def _validated(app, sid: int, name: str, email: str) -> None:
+def validated(app, sid: int, name: str, email: str) -> None:
     with app.app_context():
         signing.sign(signing.SignRequest(statement_id=sid, kind="organisation", name=name, country="FR",
                                          email=email, lang="en", authorised=True, signer_name="X"))
@@ -46,7 +46,7 @@ def test_unchanged_page_is_304_and_a_new_signature_changes_it(app, client, make_
     again = client.get(url, headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["Cache-Control"].startswith("public") and "Set-Cookie" not in again.headers
-    _validated(app, sid, "Press Club de France", "club@example.org")
+    validated(app, sid, "Press Club de France", "club@example.org")
     changed = client.get(url, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
 
@@ -168,7 +168,7 @@ def test_micro_cache_answers_repeats_for_its_time_to_live_only(database_url, tmp
     url = f"/en/s/{SLUG}/count"
     first = client.get(url)
     assert "<strong>0</strong>" in first.get_data(as_text=True)
-    _validated(app, sid, "Press Club", "club@example.org")
+    validated(app, sid, "Press Club", "club@example.org")
     assert "<strong>0</strong>" in client.get(url).get_data(as_text=True)  # from memory
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     other = client.get(url, headers={"If-None-Match": 'W/"old"'})

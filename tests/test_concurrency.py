@@ -217,7 +217,7 @@ def test_every_sqlite_write_starts_with_begin_immediate(tmp_path):
     from conftest import csrf_token, link_from, outbox_bodies
     from sqlalchemy import event
 
-    from portal.database import _write_intent
+    from portal.database import immediate
 
     app = make_app(f"sqlite:///{tmp_path / 'discipline.sqlite3'}", tmp_path / "instance")
     deferred: list[str] = []
@@ -233,7 +233,7 @@ def test_every_sqlite_write_starts_with_begin_immediate(tmp_path):
 
     @event.listens_for(engine, "begin")
     def _began(connection):
-        connection.info["immediate"] = _write_intent.get()
+        connection.info["immediate"] = immediate()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _executing(connection, _cursor, statement, _params, _context, _many):

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 from conftest import fresh_schema, make_app
 from manage_fixtures import PASSWORD, add_statement, make_people, token_in
-from test_caching import _validated
+from test_caching import validated
 
 from portal.extensions import db
 from portal.models import Coordinator, Statement
@@ -124,7 +124,7 @@ def test_the_micro_cache_keeps_hosts_and_schemes_apart(site):
     url = f"/en/s/{SLUG}/count"
     own = f"http://{BASE.split('//')[1]}"
     assert "<strong>0</strong>" in client.get(url, base_url=own).get_data(as_text=True)
-    _validated(site, sid, "Press Club", "club@example.org")
+    validated(site, sid, "Press Club", "club@example.org")
     assert "<strong>0</strong>" in client.get(url, base_url=own).get_data(as_text=True)  # from memory
     assert "<strong>1</strong>" in client.get(url, base_url=f"http://{ONION}").get_data(as_text=True)
     secure = client.get(url, base_url=BASE)

@@ -255,11 +255,11 @@ def test_a_claimed_mail_is_not_sent_twice(app, make_statement, smtp):
     app.config["SMTP_URL"] = smtp.url
     sign(app, make_statement(), "ana@reporters.example.org")
     with app.app_context():
-        from portal.mail.outbox import _claim
+        from portal.mail.outbox import claim
 
         [mail_id] = db.session.scalars(select(OutboxMail.id)).all()
-        assert _claim(mail_id) is True
-        assert _claim(mail_id) is False
+        assert claim(mail_id) is True
+        assert claim(mail_id) is False
     assert deliver(app) == (0, 0) and smtp.sink.messages == []
     with app.app_context():  # the claimant died: its claim expires and the mail goes out once
         db.session.execute(update(OutboxMail).values(claimed_until=utcnow() - timedelta(seconds=1)))

@@ -80,7 +80,8 @@ class Transport:
             client.send_message(message)
 
 
-def _claim(mail_id: int) -> bool:
+def claim(mail_id: int) -> bool:
+    """Take one due email for this sender for ``CLAIM_SECONDS``; False if another sender has it."""
     now = utcnow()
     with write() as session:
         result = session.execute(
@@ -117,7 +118,7 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
     db.session.commit()
     sent = failed = 0
     for mail_id in due:
-        if not _claim(mail_id):
+        if not claim(mail_id):
             continue
         mail = db.session.get(OutboxMail, mail_id)
         try:

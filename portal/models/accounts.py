@@ -1,19 +1,34 @@
-"""Rows that hold short-lived secrets: workspace sessions, password-reset links, IP-hash keys.
+"""Coordinators, and the rows that hold their short-lived secrets: workspace sessions,
+password-reset links, and the IP-hash keys.
 
-Each one is stored so that a copy of the database alone is of little use: a session and a
+Each secret is stored so that a copy of the database alone is of little use: a session and a
 reset link are stored as the SHA-256 of their random token, and an IP-hash key is deleted
-when its period ends. Imported by :mod:`portal.models`, so ``create_all`` builds them.
+when its period ends.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models.common import utcnow
+
+
+class Coordinator(db.Model):
+    __tablename__ = "coordinators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised at logout: every session issued before it (and any copy of its cookie) ends.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class WebSession(db.Model):

@@ -17,7 +17,8 @@ from portal import tokens
 from portal.database import write
 from portal.models import LIVE_STATES, Signature, SignatureState, Visibility
 from portal.signatures.counts import listing_changed
-from portal.signatures.signing import Outcome, SigningError, check_details, confirm_now
+from portal.signatures.details import SigningError, check_details
+from portal.signatures.signing import Outcome, confirm_now
 from portal.signatures.transitions import event, move
 from portal.text import fold, listing_key, name_key, normalise_website
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from portal.models import Kind, Visibility
-from portal.signatures.signing import name_error
+from portal.signatures.details import name_error
 from portal.text import normalise_website
 
 ORG_TYPES = [

@@ -11,7 +11,8 @@ from portal.fragments import render
 from portal.languages import ui_language
 from portal.models import Signature
 from portal.signatures import signer
-from portal.signatures.signing import Outcome, SigningError
+from portal.signatures.details import SigningError
+from portal.signatures.signing import Outcome
 from portal.statements import public
 from portal.views.forms import DetailsForm
 from portal.web.refusals import attach

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Signature, Statement
 from portal.signatures import moderation, signals
-from portal.signatures.signing import SigningError
+from portal.signatures.details import SigningError
 from portal.text import countries
 from portal.views.manage import bp, form_status
 from portal.views.manage.forms import EditSignatureForm, RejectForm
