@@ -37,20 +37,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
     from portal import database, fragments
-    from portal.accounts import sessions as session_store
+    from portal.accounts import sessions
     from portal.extensions import babel, compress, csrf, db, limiter, migrate
     from portal.mail.outbox import worker
-    from portal.web import caching, guards, headers
-    from portal.web import locale as i18n
-    from portal.web import templating as filters
+    from portal.web import caching, guards, headers, locale, templating
 
     db.init_app(app)
-    session_store.init_app(app)  # the session cookie holds only a random id
+    sessions.init_app(app)  # the session cookie holds only a random id
     if app.testing or click.get_current_context(silent=True) is not None:
         # Only the `flask db` commands need Alembic; gunicorn workers serve without it.
         migrate.init_app(app, db, directory=str(config.ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=locale.select_locale)
     compress.init_app(app)
     limiter.init_app(app)
     fragments.init_app(app)
@@ -70,11 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.views import register
 
     register(app)
-    i18n.init_app(app)
-    filters.init_app(app)
+    locale.init_app(app)
+    templating.init_app(app)
     headers.init_app(app)
 
-    from portal.commands import jobs as cli
+    from portal import commands
 
-    cli.init_app(app)
+    commands.init_app(app)
     return app

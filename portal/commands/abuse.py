@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -113,6 +112,4 @@ def purge(days: int | None) -> None:
                f"{done.mails} sent email(s)")
 
 
-def init_app(app: Flask) -> None:
-    app.cli.add_command(abuse_cli)
-    app.cli.add_command(privacy_cli)
+COMMANDS = (abuse_cli, privacy_cli)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -169,10 +169,4 @@ def demo(if_empty: bool) -> None:
     click.echo(f"Demo data loaded.\nCoordinator login: {email}\nPassword: {password}")
 
 
-def init_app(app: Flask) -> None:
-    for group in (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli, ratelimits_cli):
-        app.cli.add_command(group)
-    app.cli.add_command(demo)
-    from portal.commands import abuse as cli_abuse
-
-    cli_abuse.init_app(app)
+COMMANDS = (mail_cli, signatures_cli, counts_cli, coordinators_cli, statements_cli, ratelimits_cli, demo)
