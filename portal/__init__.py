@@ -1,4 +1,11 @@
-"""Undersigned: joint statements and their signatories."""
+"""Undersigned: joint statements and their signatories.
+
+The factory builds the app: settings (``config.Defaults`` < ``instance/config.py`` <
+``PORTAL_*`` < a test config), extensions, the templating module, blueprints, error handlers
+and commands. The areas live in packages: ``signatures``, ``statements``, ``abuse``,
+``accounts``, ``mail``, ``models``; request-bound helpers in ``web``; blueprints in ``views``;
+the ``flask`` commands in ``commands``. README.md ("How it is built") maps them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The coordinator workspace at ``/manage``: every page behind login, none cached."""
+"""The coordinator workspace at ``/manage``, one blueprint: statements, translations,
+moderation, abuse control, reports, the audit log, accounts. Every page is behind login and
+none is cached; each module adds its routes to ``bp`` and calls services only."""
 
 from __future__ import annotations
 
