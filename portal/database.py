@@ -6,7 +6,7 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -97,6 +97,13 @@ def side_connection(write: bool = True) -> Iterator[Connection]:
             yield conn
     finally:
         _write_intent.reset(token)
+
+
+def given(*filters: tuple[object, ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The clauses of the filters a form asked for: each (value, clause) whose value is given
+    (not None, not empty), for ``select(...).where(*given(...))``."""
+    return [clause for value, clause in filters
+            if value is not None and not (isinstance(value, str) and not value)]
 
 
 def insert_for(conn: Connection):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.database import given
 from portal.extensions import db
 from portal.models import ModerationEvent, Statement
 
@@ -50,21 +51,12 @@ class AuditFilter:
 
 def events(f: AuditFilter) -> list[ModerationEvent]:
     """Entries newest first, paged by id (keyset) and filtered."""
-    query = select(ModerationEvent)
-    if f.statement_ids is not None:
-        query = query.where(ModerationEvent.statement_id.in_(f.statement_ids or [-1]))
-    if f.statement_id is not None:
-        query = query.where(ModerationEvent.statement_id == f.statement_id)
-    if f.action:
-        query = query.where(ModerationEvent.action == f.action)
-    if f.actor:
-        query = query.where(ModerationEvent.actor_label == f.actor)
-    if f.since:
-        query = query.where(ModerationEvent.created_at >= f.since)
-    if f.until:
-        query = query.where(ModerationEvent.created_at < f.until)
-    if f.before_id:
-        query = query.where(ModerationEvent.id < f.before_id)
+    event = ModerationEvent
+    query = select(event).where(*given(
+        (f.statement_ids, event.statement_id.in_(f.statement_ids or [-1])),
+        (f.statement_id, event.statement_id == f.statement_id), (f.action, event.action == f.action),
+        (f.actor, event.actor_label == f.actor), (f.since, event.created_at >= f.since),
+        (f.until, event.created_at < f.until), (f.before_id, event.id < (f.before_id or 0))))
     query = query.order_by(ModerationEvent.id.desc()).limit(f.limit)
     return list(db.session.scalars(query))
 

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from portal.accounts import audit
-from portal.database import write
+from portal.database import given, write
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail import outbox as mail
@@ -50,19 +50,12 @@ class QueueFilter:
 
 def queue(f: QueueFilter) -> tuple[list[Signature], int | None]:
     """One page of signatures to look at, and the id to continue after (keyset, no OFFSET)."""
-    query = select(Signature)
-    if f.statement_ids is not None:
-        query = query.where(Signature.statement_id.in_(f.statement_ids or [-1]))
-    if f.statement_id is not None:
-        query = query.where(Signature.statement_id == f.statement_id)
-    if f.state == "corrections":  # owners' corrections waiting for a decision
-        query = query.where(Signature.proposed != "")
-    elif f.state != "all":
-        query = query.where(Signature.state == f.state)
-    if f.kind:
-        query = query.where(Signature.kind == f.kind)
-    if f.country:
-        query = query.where(Signature.country == f.country)
+    by_state = {"corrections": Signature.proposed != "", "all": None}  # corrections: owners' requests
+    state = by_state.get(f.state, Signature.state == f.state)
+    query = select(Signature).where(*given(
+        (f.statement_ids, Signature.statement_id.in_(f.statement_ids or [-1])),
+        (f.statement_id, Signature.statement_id == f.statement_id), (state, state),
+        (f.kind, Signature.kind == f.kind), (f.country, Signature.country == f.country)))
     if f.q:
         needle = escape_like(fold(f.q)[:100])
         raw = escape_like(f.q.strip().lower()[:100])
@@ -134,11 +127,13 @@ def bulk(ids: list[int], approve: bool, actor: audit.Actor, reason: str = "") ->
 
 @dataclass(frozen=True)
 class Correction:
+    """A coordinator's correction of the names a signature shows, with a note for the audit log."""
+
     signature_id: int
     name: str
-    signer_name: str = ""
-    role: str = ""
-    note: str = ""
+    signer_name: str
+    role: str
+    note: str
 
 
 def correct(c: Correction, actor: audit.Actor) -> bool:

@@ -12,15 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import (
-    CountryTally,
-    Signature,
-    SignatureState,
-    Statement,
-    StatementState,
-    Visibility,
-    as_utc,
-)
+from portal.models import CountryTally, Signature, SignatureState, Statement
+from portal.models.common import StatementState, Visibility, as_utc
 from portal.statements.public import PublicView, Shown, iso
 from portal.text import countries
 

@@ -9,7 +9,8 @@ from portal.accounts import coordinators as accounts
 from portal.extensions import limiter
 from portal.fragments import render
 from portal.views.manage import bp, form_status, see_other
-from portal.views.manage.forms import ChangePasswordForm, PasswordForm
+from portal.views.manage.forms import ChangePasswordForm
+from portal.views.manage.sessions import choose_password
 from portal.web import auth
 from portal.web.refusals import attach
 
@@ -45,18 +46,6 @@ def reset(token: str):
     coordinator = accounts.read_reset(token)
     if coordinator is None:
         abort(404)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            coordinator = accounts.reset_password(token, form.password.data)
-        except accounts.AccountError as error:
-            attach(form, error, fallback="password")
-        else:
-            auth.log_in(coordinator)
-            flash(_("Your password is set. Welcome."), "info")
-            return see_other(url_for(".home"))
-    response = render("manage/reset.html", "manage/_password.html", status=form_status(), form=form,
-                      coordinator=coordinator, action=url_for(".reset", token=token))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return choose_password(coordinator, lambda password: accounts.reset_password(token, password),
+                           "manage/reset.html", action=url_for(".reset", token=token))
 

@@ -11,7 +11,7 @@ from portal.abuse import clients
 from portal.accounts import coordinators as accounts
 from portal.extensions import client_hash, limiter
 from portal.fragments import render
-from portal.views.manage import bp, see_other
+from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import LoginForm, PasswordForm
 from portal.web import auth
 from portal.web.refusals import attach
@@ -59,8 +59,8 @@ def login():
             auth.log_in(coordinator)
             return auth.remember_device(redirect(next_url or url_for(".home"), code=303), form.email.data)
         form.form_errors.append(_("The email or the password is wrong."))
-    status = 422 if request.method == "POST" else 200
-    return render("manage/login.html", "manage/_login.html", status=status, form=form, next_url=next_url)
+    return render("manage/login.html", "manage/_login.html", status=form_status(), form=form,
+                  next_url=next_url)
 
 
 @bp.post("/logout")
@@ -77,18 +77,26 @@ def invitation(token: str):
     coordinator = accounts.read_invitation(token)
     if coordinator is None:
         abort(404)
+    return choose_password(coordinator, lambda password: accounts.set_password(coordinator.id, password),
+                           "manage/invitation.html", token=token)
+
+
+def choose_password(coordinator, setter, page: str, **context):
+    """The page where someone holding a single-use link chooses a password, then is logged in.
+
+    :param setter: the service that sets it from the password (raises AccountError).
+    """
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            coordinator = accounts.set_password(coordinator.id, form.password.data)
+            coordinator = setter(form.password.data)
         except accounts.AccountError as error:
             attach(form, error, fallback="password")
         else:
             auth.log_in(coordinator)
             flash(_("Your password is set. Welcome."), "info")
             return see_other(url_for(".home"))
-    status = 422 if request.method == "POST" else 200
-    response = render("manage/invitation.html", "manage/_password.html", status=status, form=form,
-                      coordinator=coordinator, token=token)
+    response = render(page, "manage/_password.html", status=form_status(), form=form,
+                      coordinator=coordinator, **context)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -53,16 +53,24 @@ def _local(statement: Statement, moment):
 def new_statement():
     """Create a statement (a draft)."""
     form = _choices(StatementForm())
+    return _statement_form(form, None, lambda: authoring.create_statement(_input(form), auth.actor()))
+
+
+def _statement_form(form: StatementForm, item: Statement | None, save):
+    """The statement form's POST: ``save`` calls the service; a refusal goes onto the form (422)."""
     if form.validate_on_submit():
         try:
-            statement = authoring.create_statement(_input(form), auth.actor())
+            result = save()
         except authoring.AuthoringError as error:
             _refused(form, error)
         else:
-            flash(_("The statement is created as a draft."), "info")
-            return see_other(url_for(".statement", statement_id=statement.id))
-    return render("manage/new_statement.html", "manage/_statement_form.html",
-                  status=form_status(), form=form, statement=None)
+            if item is None:
+                flash(_("The statement is created as a draft."), "info")
+                return see_other(url_for(".statement", statement_id=result.id))
+            flash(_("Saved.") if result else _("Nothing changed."), "info")
+            return see_other(url_for(".statement", statement_id=item.id))
+    return render("manage/new_statement.html" if item is None else "manage/edit_statement.html",
+                  "manage/_statement_form.html", status=form_status(), form=form, statement=item)
 
 
 @bp.get("/statements/<int:statement_id>")
@@ -93,16 +101,8 @@ def edit_statement(statement_id: int):
         form.publish_at.data = _local(item, item.publish_at)
         form.time_zone.data = item.deadline_tz or "UTC"
     del form.title
-    if form.validate_on_submit():
-        try:
-            changed = authoring.update_statement(item.id, _input(form), auth.actor())
-        except authoring.AuthoringError as error:
-            _refused(form, error)
-        else:
-            flash(_("Saved.") if changed else _("Nothing changed."), "info")
-            return see_other(url_for(".statement", statement_id=item.id))
-    return render("manage/edit_statement.html", "manage/_statement_form.html",
-                  status=form_status(), form=form, statement=item)
+    return _statement_form(form, item,
+                           lambda: authoring.update_statement(item.id, _input(form), auth.actor()))
 
 
 @bp.post("/statements/<int:statement_id>/lifecycle")
