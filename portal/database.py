@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import ColumnElement, event
@@ -99,10 +99,11 @@ def side_connection(write: bool = True) -> Iterator[Connection]:
         _write_intent.reset(token)
 
 
-def given(*filters: tuple[object, ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+def given(*filters: tuple[object, Callable[[], ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
     """The clauses of the filters a form asked for: each (value, clause) whose value is given
-    (not None, not empty), for ``select(...).where(*given(...))``."""
-    return [clause for value, clause in filters
+    (not None, not empty), for ``select(...).where(*given(...))``. Each clause is built only
+    when its value is given (a comparison with None is no clause at all)."""
+    return [clause() for value, clause in filters
             if value is not None and not (isinstance(value, str) and not value)]
 
 

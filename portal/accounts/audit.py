@@ -53,10 +53,11 @@ def events(f: AuditFilter) -> list[ModerationEvent]:
     """Entries newest first, paged by id (keyset) and filtered."""
     event = ModerationEvent
     query = select(event).where(*given(
-        (f.statement_ids, event.statement_id.in_(f.statement_ids or [-1])),
-        (f.statement_id, event.statement_id == f.statement_id), (f.action, event.action == f.action),
-        (f.actor, event.actor_label == f.actor), (f.since, event.created_at >= f.since),
-        (f.until, event.created_at < f.until), (f.before_id, event.id < (f.before_id or 0))))
+        (f.statement_ids, lambda: event.statement_id.in_(f.statement_ids or [-1])),
+        (f.statement_id, lambda: event.statement_id == f.statement_id),
+        (f.action, lambda: event.action == f.action), (f.actor, lambda: event.actor_label == f.actor),
+        (f.since, lambda: event.created_at >= f.since), (f.until, lambda: event.created_at < f.until),
+        (f.before_id, lambda: event.id < f.before_id)))
     query = query.order_by(ModerationEvent.id.desc()).limit(f.limit)
     return list(db.session.scalars(query))
 

@@ -53,9 +53,9 @@ def queue(f: QueueFilter) -> tuple[list[Signature], int | None]:
     by_state = {"corrections": Signature.proposed != "", "all": None}  # corrections: owners' requests
     state = by_state.get(f.state, Signature.state == f.state)
     query = select(Signature).where(*given(
-        (f.statement_ids, Signature.statement_id.in_(f.statement_ids or [-1])),
-        (f.statement_id, Signature.statement_id == f.statement_id), (state, state),
-        (f.kind, Signature.kind == f.kind), (f.country, Signature.country == f.country)))
+        (f.statement_ids, lambda: Signature.statement_id.in_(f.statement_ids or [-1])),
+        (f.statement_id, lambda: Signature.statement_id == f.statement_id), (state, lambda: state),
+        (f.kind, lambda: Signature.kind == f.kind), (f.country, lambda: Signature.country == f.country)))
     if f.q:
         needle = escape_like(fold(f.q)[:100])
         raw = escape_like(f.q.strip().lower()[:100])
