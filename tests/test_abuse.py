@@ -139,10 +139,14 @@ def test_statement_rule_applies_to_that_statement_only(app, client, make_stateme
     ({"started": "fresh"}, "fraudulent"),  # filled at once (replaced below)
     ({"started": ""}, "fraudulent"),  # the stamp removed
     ({"started": "1700000000.0123456789abcdef"}, "fraudulent"),  # a forged stamp
+    ({"started": "expired"}, "fraudulent"),  # a genuine stamp older than the form's token (replaced below)
 ])
 def test_honeypot_and_fill_time(app, client, make_statement, overrides, expected):
     make_statement()
     data = form_data(client, "l@clean.example", **overrides)
+    if overrides.get("started") == "expired":
+        with app.app_context():
+            data["started"] = abuse.fill_stamp(time.time() - abuse.STAMP_MAX_AGE - 60)
     if overrides.get("started") == "fresh":
         data["started"] = re.search(r'name="started" value="([^"]+)"',
                                     client.get(PAGE).get_data(as_text=True)).group(1)
