@@ -155,3 +155,15 @@ def test_a_forged_host_is_refused_before_any_other_check(site):
         response = client.open(path, method=method, headers=headers, **kwargs)
         assert response.status_code == 400, (method, path)
         assert response.get_data(as_text=True).startswith("This site does not answer to that address.")
+
+
+def test_a_development_server_answers_every_loopback_name(tmp_path):
+    """With the default BASE_URL (127.0.0.1), opening http://localhost:5000 works too; a
+    public BASE_URL admits no loopback name."""
+    from conftest import make_app
+
+    local = make_app(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path / "a", BASE_URL="http://127.0.0.1:5000")
+    assert {"127.0.0.1", "localhost"} <= set(local.config["TRUSTED_HOSTS"])
+    public = make_app(f"sqlite:///{tmp_path / 'b.sqlite3'}", tmp_path / "b",
+                      BASE_URL="https://statements.example.org")
+    assert public.config["TRUSTED_HOSTS"] == ["statements.example.org"]

@@ -22,6 +22,9 @@ def base_url(config: Mapping) -> str:
     return str(config.get("BASE_URL") or "").rstrip("/")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def trusted_hosts(config: Mapping) -> list[str]:
     """``BASE_URL``'s host, then each of ``EXTRA_HOSTS`` (ports are not compared).
 
@@ -33,6 +36,8 @@ def trusted_hosts(config: Mapping) -> list[str]:
     own = urlsplit(base_url(config)).hostname
     if own:
         hosts.append(own)
+    if own in LOOPBACK:  # a development server: its other loopback names are the same machine
+        hosts.extend(LOOPBACK)
     extra = config.get("EXTRA_HOSTS") or []
     if isinstance(extra, str):  # PORTAL_EXTRA_HOSTS=a.example,b.example
         extra = extra.split(",")
