@@ -41,7 +41,8 @@ def test_a_paused_site_says_so_on_every_surface(app, client, people):
     listed = json.loads(client.get("/api/v1/statements").data)["statements"]
     assert [s["signing_open"] for s in listed] == [False]
     html = client.get(f"/en/s/{SLUG}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
     refused = client.post(f"/en/s/{SLUG}/sign", data={"csrf_token": token.group(1), "name": "X"})
     assert refused.status_code == 422 and "Signing is paused for now" in text_of(refused)
     auth = AuthActions(client)
