@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
+from races import start_blocked
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
@@ -178,25 +176,15 @@ def test_a_repair_does_not_undo_a_concurrent_increment(app, counted, backend):
             with app.app_context(), write() as repair_session:
                 found.extend(reconcile(repair_session))
 
-        repairer = threading.Thread(target=repair)
-        repairer.start()
+        repairer = None
         try:
-            deadline = time.monotonic() + 10
-            if backend == "postgresql":
-                while not db.session.scalar(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND datname = current_database()")):
-                    db.session.rollback()
-                    assert time.monotonic() < deadline, "the repair never waited"
-                    time.sleep(0.02)
-                db.session.rollback()
-            else:
-                time.sleep(0.3)
+            repairer = start_blocked(app, repair)
         finally:
             signer.commit()
             session.close()
             signer.close()
-            repairer.join(timeout=30)
+            if repairer is not None:
+                repairer.join(timeout=30)
         assert [d.slug for d in found] == ["drifty"]
         assert reconcile(db.session, repair=False) == []
     assert snapshot(app, drifty)[0] == (6, 4, 2, 4)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
+from races import start_blocked
 from sqlalchemy import select, update
 
 from portal import tokens
@@ -519,9 +520,6 @@ def test_country_only_signatories_are_not_found_by_name(ctx, make_statement):
 
 def test_a_rejection_racing_an_approval_keeps_the_count_exact(ctx, make_statement, backend):
     """The approval commits while the rejection waits on the row: the rejection must uncount it."""
-    import threading
-    import time
-
     from sqlalchemy import text
 
     sid = make_statement()
@@ -542,24 +540,14 @@ def test_a_rejection_racing_an_approval_keeps_the_count_exact(ctx, make_statemen
         with ctx.app_context():
             results.append(signing.moderate(signature_id, approve=False))
 
-    rejecter = threading.Thread(target=reject)
-    rejecter.start()
+    rejecter = None
     try:
-        deadline = time.monotonic() + 10
-        if backend == "postgresql":  # commit only once the rejection waits on the row lock
-            while not db.session.scalar(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND datname = current_database()")):
-                db.session.rollback()
-                assert time.monotonic() < deadline, "the rejection never waited on the row"
-                time.sleep(0.02)
-            db.session.rollback()
-        else:  # BEGIN IMMEDIATE waits on the write lock the approver holds
-            time.sleep(0.3)
+        rejecter = start_blocked(ctx, reject)
     finally:
         approver.commit()
         approver.close()
-        rejecter.join(timeout=30)
+        if rejecter is not None:
+            rejecter.join(timeout=30)
     assert results == [True]
     assert row(sid, canonical).state == "rejected"
     assert counts(sid) == (0, 0, 0, 0)
