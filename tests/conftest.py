@@ -7,15 +7,15 @@ import re
 import secrets
 import socket
 from contextlib import contextmanager
-from datetime import timedelta
 
 import psycopg
 import pytest
+import redis
+from factories import new_statement
 from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Statement, StatementTranslation, utcnow
 
 PG_ADMIN = os.environ.get("PORTAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -53,6 +53,24 @@ def pg_url():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+STORES = ["sqlite", "postgresql", "redis"]  # where rate-limit counters can live
+
+
+def store_database_url(request, tmp_path) -> str:
+    """The database for a test parametrised over ``STORES`` (Redis runs beside SQLite)."""
+    if request.param == "redis":
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+        except redis.RedisError:
+            if IN_CI:
+                pytest.fail("Redis is not reachable at 127.0.0.1:6379, and CI requires it")
+            pytest.skip("Redis is not reachable (set CI=true to make this a failure)")
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
     if request.param == "sqlite":
@@ -80,17 +98,19 @@ def make_app(database_url: str, instance_path, **overrides):
 
 
 @contextmanager
-def fresh_schema(app, database_url: str):
-    """The schema on a clean database for this app, dropped again (PostgreSQL) afterwards."""
+def fresh_schema(app, database_url: str | None = None):
+    """The one way the suite makes a schema: built on a clean database for this app, dropped
+    again afterwards (PostgreSQL; a SQLite file goes with its temporary folder)."""
     with app.app_context():
         db.drop_all()
         db.create_all()
+        db.session.remove()
     try:
         yield app
     finally:
         with app.app_context():
             db.session.remove()
-            if database_url.startswith("postgresql"):
+            if db.engine.dialect.name == "postgresql":
                 db.drop_all()
             db.engine.dispose()
 
@@ -117,29 +137,13 @@ def backend(app) -> str:
         return db.engine.dialect.name
 
 
-TEXTS = {
-    "en": ("Free the reporters", "A call to free them.", "We call for **their release**."),
-    "fr": ("Libérez les reporters", "Un appel à les libérer.", "Nous demandons **leur libération**."),
-    "ar": ("أطلقوا سراح الصحفيين", "نداء للإفراج عنهم.", "نطالب **بالإفراج عنهم**."),
-}
-
-
 @pytest.fixture
 def make_statement(app):
     """Create a statement; returns its id. Translations default to en, fr and ar, published."""
 
     def make(slug="free-the-reporters", state="published", langs=("en", "fr", "ar"), **fields):
         with app.app_context():
-            if state in ("published", "closed", "archived"):
-                fields.setdefault("published_at", utcnow() - timedelta(days=1))
-            statement = Statement(slug=slug, original_lang=langs[0], state=state, **fields)
-            for lang in langs:
-                title, summary, body = TEXTS.get(lang, TEXTS["en"])
-                statement.translations.append(StatementTranslation(
-                    lang=lang, title=title, summary=summary, body_md=body, published=True))
-            db.session.add(statement)
-            db.session.commit()
-            return statement.id
+            return new_statement(slug, state, langs, **fields).id
 
     return make
 

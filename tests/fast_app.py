@@ -12,7 +12,7 @@ Use it by importing both fixtures into a test module, which overrides conftest's
 from __future__ import annotations
 
 import pytest
-from conftest import BACKENDS, make_app
+from conftest import BACKENDS, fresh_schema, make_app
 from sqlalchemy import text
 
 from portal.extensions import db
@@ -25,16 +25,8 @@ def fast_module_app(request, tmp_path_factory):
         url = f"sqlite:///{tmp / 'portal.sqlite3'}"
     else:
         url = request.getfixturevalue("pg_url")
-    app = make_app(url, tmp / "instance")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with fresh_schema(make_app(url, tmp / "instance")) as app:
+        yield app
 
 
 def _empty(app) -> None:

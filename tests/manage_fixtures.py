@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from factories import new_statement
 
 from portal.accounts.coordinators import create_coordinator
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature, utcnow
 from portal.text import canonical_email, fold, listing_key
 
 PASSWORD = "correct horse battery staple"
@@ -45,21 +46,10 @@ def people(app) -> People:
 def add_statement(app, slug: str, coordinator_id: int | None, state: str = "published",
                   langs=("en",), **fields) -> int:
     """A statement with published translations, coordinated by ``coordinator_id``."""
-    from portal.models import Coordinator
-
+    texts = {lang: (f"{slug} title {lang}", "", f"Body of {slug}.") for lang in langs}
     with app.app_context():
-        if state in ("published", "closed", "archived"):
-            fields.setdefault("published_at", utcnow() - timedelta(days=1))
-        statement = Statement(slug=slug, original_lang=langs[0], state=state, **fields)
-        for lang in langs:
-            statement.translations.append(StatementTranslation(
-                lang=lang, title=f"{slug} title {lang}", summary="", body_md=f"Body of {slug}.",
-                published=True, revision=1, source_revision=1))
-        if coordinator_id is not None:
-            statement.coordinators.append(db.session.get(Coordinator, coordinator_id))
-        db.session.add(statement)
-        db.session.commit()
-        return statement.id
+        return new_statement(slug, state, langs, texts=texts, coordinator_id=coordinator_id,
+                             revision=1, **fields).id
 
 
 def add_signature(app, statement_id: int, name: str, email: str, state: str = "confirmed",

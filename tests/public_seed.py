@@ -9,19 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from factories import new_statement
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature, Statement, utcnow
 from portal.signatures import signing
 
 SLUG = "free-the-reporters"
-TEXTS = {
-    "en": ("Free the reporters", "A call to free them.", "We call for **their release**."),
-    "fr": ("Libérez les reporters", "Un appel à les libérer.", "Nous demandons **leur libération**."),
-    "ar": ("أطلقوا سراح الصحفيين", "نداء للإفراج عنهم.", "نطالب **بالإفراج عنهم**."),
-    "es": ("Liberad a los periodistas", "Borrador.", "Borrador sin publicar."),
-}
 # (name, kind, country, visibility, role)
 SIGNERS = [
     ("Zeta Press Union", "organisation", "FR", "full", ""),
@@ -56,16 +51,8 @@ def make(slug: str, state: str, langs=("en", "fr", "ar"), drafts=("es",), **fiel
         fields.setdefault("published_at", utcnow() - timedelta(days=2))
     if state in ("closed", "archived"):
         fields.setdefault("closed_at", utcnow() - timedelta(days=1))
-    statement = Statement(slug=slug, original_lang=langs[0], state=state, allow_individuals=True,
-                          moderation="post", require_confirmation=False, **fields)
-    for lang in (*langs, *drafts):
-        title, summary, body = TEXTS[lang]
-        statement.translations.append(StatementTranslation(
-            lang=lang, title=title, summary=summary, body_md=body,
-            published=lang in langs))
-    db.session.add(statement)
-    db.session.commit()
-    return statement
+    return new_statement(slug, state, langs, drafts, allow_individuals=True, moderation="post",
+                         require_confirmation=False, **fields)
 
 
 def seed(app, slug: str = SLUG) -> Seeded:

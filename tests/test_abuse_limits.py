@@ -11,60 +11,35 @@ from __future__ import annotations
 
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
-import redis
-from conftest import IN_CI, make_app
+from conftest import REDIS_URL, STORES, fresh_schema, make_app, store_database_url
+from factories import new_statement, titled
 from live_server import Browser, live_server
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature
 
 SLUG = "limited"
 LIMIT = 10
 BURST = 40
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
-def redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+@pytest.fixture(params=STORES)
 def limited(request, tmp_path):
     """(backend, database url, in-process app, env for the server) with the limits on."""
-    if request.param == "redis" and not redis_up():
-        if IN_CI:
-            pytest.fail("Redis is not reachable at 127.0.0.1:6379, and CI requires it")
-        pytest.skip("Redis is not reachable (set CI=true to make this a failure)")
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" \
-        else f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    url = store_database_url(request, tmp_path)
     secret = "limits-" + secrets.token_hex(16)  # fresh keys: counters never carry over from a past run
-    app = make_app(url, tmp_path / "local", SECRET_KEY=secret)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        statement = Statement(slug=SLUG, original_lang="en", state="published",
-                              published_at=utcnow() - timedelta(days=1))
-        statement.translations.append(StatementTranslation(lang="en", title="Limited", published=True))
-        db.session.add(statement)
-        db.session.commit()
-        db.session.remove()
     env = {"PORTAL_SECRET_KEY": secret, "PORTAL_RATELIMIT_ENABLED": "true",
            "PORTAL_SIGN_RATE_LIMIT": f"{LIMIT}/hour", "PORTAL_SIGN_STATEMENT_RATE_LIMIT": "100000/hour"}
     if request.param == "redis":
         env["PORTAL_RATELIMIT_STORAGE_URI"] = REDIS_URL
-    yield request.param, url, app, env
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with fresh_schema(make_app(url, tmp_path / "local", SECRET_KEY=secret)) as app:
+        with app.app_context():
+            new_statement(SLUG, texts=titled("Limited"))
+            db.session.remove()
+        yield request.param, url, app, env
 
 
 def burst(server_url: str, forwarded: list[str | None]) -> list[tuple[int, str]]:

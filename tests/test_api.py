@@ -6,13 +6,12 @@ import base64
 
 import pytest
 import schemathesis
-from conftest import make_app
+from conftest import fresh_schema, make_app
 from hypothesis import HealthCheck, settings
 from jsonschema import Draft202012Validator
 from public_seed import SLUG, seed
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from portal.extensions import db
 from portal.web.openapi import document
 
 API = "/api/v1"
@@ -170,50 +169,42 @@ def test_etag_changes_when_the_count_does(app, client, seeded):
 
 
 def test_rate_limit_answers_429_in_json(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'rl.sqlite3'}", tmp_path / "instance",
-                   RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", API_RATE_LIMIT="3/minute")
-    with app.app_context():
-        db.create_all()
-    client = app.test_client()
-    statuses = [client.get(f"{API}/statements").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    limited = client.get(f"{API}/statements")
-    assert limited.get_json()["error"]["code"] == "too_many_requests"
-    assert limited.headers["Access-Control-Allow-Origin"] == "*"
-    assert client.get("/healthz").status_code == 200  # the API's limit is its own
-    with app.app_context():
-        db.engine.dispose()
+    limited_app = make_app(f"sqlite:///{tmp_path / 'rl.sqlite3'}", tmp_path / "instance",
+                           RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                           API_RATE_LIMIT="3/minute")
+    with fresh_schema(limited_app) as app:
+        client = app.test_client()
+        statuses = [client.get(f"{API}/statements").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = client.get(f"{API}/statements")
+        assert limited.get_json()["error"]["code"] == "too_many_requests"
+        assert limited.headers["Access-Control-Allow-Origin"] == "*"
+        assert client.get("/healthz").status_code == 200  # the API's limit is its own
 
 
 def test_one_statement_has_a_limit_across_clients(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'rl.sqlite3'}", tmp_path / "instance", RATELIMIT_ENABLED=True,
-                   RATELIMIT_STORAGE_URI="memory://", API_STATEMENT_RATE_LIMIT="2/minute")
-    with app.app_context():
-        db.create_all()
-    client = app.test_client()
+    limited_app = make_app(f"sqlite:///{tmp_path / 'rl.sqlite3'}", tmp_path / "instance",
+                           RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+                           API_STATEMENT_RATE_LIMIT="2/minute")
+    with fresh_schema(limited_app) as app:
+        client = app.test_client()
 
-    def get(path: str, n: int) -> int:
-        return client.get(f"{API}{path}", environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code
+        def get(path: str, n: int) -> int:
+            return client.get(f"{API}{path}", environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code
 
-    assert [get("/statements/one", 1), get("/statements/one/signatories", 2),
-            get("/statements/one", 3)] == [404, 404, 429]  # three clients, one statement
-    assert get("/statements/two", 4) == 404 and get("/statements", 5) == 200
-    assert get("/statements/" + "x" * 500, 6) == 404  # a long slug is keyed short, not an error
-    with app.app_context():
-        db.engine.dispose()
+        assert [get("/statements/one", 1), get("/statements/one/signatories", 2),
+                get("/statements/one", 3)] == [404, 404, 429]  # three clients, one statement
+        assert get("/statements/two", 4) == 404 and get("/statements", 5) == 200
+        assert get("/statements/" + "x" * 500, 6) == 404  # a long slug is keyed short, not an error
 
 
 # schemathesis drives the app in process through its OpenAPI document (SQLite only, to keep it quick).
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("schemathesis")
-    app = make_app(f"sqlite:///{path / 'api.sqlite3'}", path / "instance")
-    with app.app_context():
-        db.create_all()
-    seed(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with fresh_schema(make_app(f"sqlite:///{path / 'api.sqlite3'}", path / "instance")) as app:
+        seed(app)
+        yield app
 
 
 def test_served_document_is_the_one_tested(api_app):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, make_app
+from conftest import BACKENDS, fresh_schema, make_app
 from manage_fixtures import FAST_ARGON2, AuthActions, add_signature, add_statement, make_people
 from sqlalchemy import select
 
@@ -60,10 +60,11 @@ def world(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("authz")
     url = f"sqlite:///{tmp / 'portal.sqlite3'}" if request.param == "sqlite" else request.getfixturevalue(
         "pg_url")
-    app = make_app(url, tmp / "instance", WTF_CSRF_ENABLED=False, **FAST_ARGON2)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with fresh_schema(make_app(url, tmp / "instance", WTF_CSRF_ENABLED=False, **FAST_ARGON2)) as app:
+        yield from _world(app)
+
+
+def _world(app):
     people = make_people(app)
     mine = add_statement(app, "owner-statement", people.owner, state="collecting")
     theirs = add_statement(app, "other-secret-statement", people.other, state="collecting")
@@ -74,11 +75,6 @@ def world(request, tmp_path_factory):
         "people": people,
     }
     yield World(app, ids, _log_in_everyone(app))
-    with app.app_context():
-        db.session.remove()
-        if url.startswith("postgresql"):
-            db.drop_all()
-        db.engine.dispose()
 
 
 def _log_in_everyone(app) -> dict:

@@ -14,22 +14,30 @@ import re
 import secrets
 import sqlite3
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import IN_CI, csrf_token, fresh_schema, make_app, outbox_bodies
+from conftest import (
+    REDIS_URL,
+    STORES,
+    csrf_token,
+    fresh_schema,
+    make_app,
+    outbox_bodies,
+    store_database_url,
+)
+from factories import new_statement, titled
 from manage_fixtures import FAST_ARGON2, PASSWORD, AuthActions, make_people
 from sqlalchemy import func, select, text
 
 import portal.models
 from portal.abuse import blocklist, clients
 from portal.extensions import db, limiter
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature, utcnow
 from portal.models.accounts import IPHashKey
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 SLUG = "keyed"
 LIMIT = 10
 
@@ -150,22 +158,10 @@ def test_an_ip_hash_rule_blocks_the_whole_64(app, make_statement):
 
 # --- the stores: SQLite, PostgreSQL and Redis ------------------------------------------------
 
-def redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "redis"])
+@pytest.fixture(params=STORES)
 def store(request, tmp_path):
     """(store kind, app) with every limit on, MIN_FILL_SECONDS 0, and a published statement."""
-    if request.param == "redis" and not redis_up():
-        if IN_CI:
-            pytest.fail("Redis is not reachable at 127.0.0.1:6379, and CI requires it")
-        pytest.skip("Redis is not reachable (set CI=true to make this a failure)")
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" \
-        else f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    url = store_database_url(request, tmp_path)
     overrides = {"RATELIMIT_ENABLED": True, "MIN_FILL_SECONDS": 0, "SIGN_RATE_LIMIT": f"{LIMIT}/hour",
                  "SIGN_STATEMENT_RATE_LIMIT": "100000/hour", "MAIL_SENDER_THREAD": False,
                  "SECRET_KEY": "keys-" + secrets.token_hex(16), **FAST_ARGON2}
@@ -179,11 +175,7 @@ def store(request, tmp_path):
         with app.app_context():
             if request.param != "redis":  # Redis is shared: fresh keys (a new secret) suffice there
                 app.extensions["portal.abuse.ratelimits"].storage.reset()
-            statement = Statement(slug=SLUG, original_lang="en", state="published",
-                                  published_at=utcnow() - timedelta(days=1))
-            statement.translations.append(StatementTranslation(lang="en", title="Keyed", published=True))
-            db.session.add(statement)
-            db.session.commit()
+            new_statement(SLUG, texts=titled("Keyed"))
         yield request.param, app
 
 

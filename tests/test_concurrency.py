@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from conftest import make_app
+from conftest import fresh_schema, make_app
+from factories import new_statement, titled
 from flask import Flask
 from live_server import SECRET_KEY, Browser, LiveServer, live_server
 from sqlalchemy import func, select, text
 
 from portal import tokens
 from portal.extensions import db
-from portal.models import ModerationEvent, OutboxMail, Signature, Statement, StatementTranslation, utcnow
+from portal.models import ModerationEvent, OutboxMail, Signature, Statement, utcnow
 from portal.signatures import signing
 from portal.signatures.counts import reconcile
 from portal.text import canonical_email
@@ -48,12 +49,7 @@ def stack(request, tmp_path_factory):
         url = f"sqlite:///{tmp / 'portal.sqlite3'}"
     else:
         url = request.getfixturevalue("pg_url")
-    app = make_app(url, tmp / "local", SECRET_KEY=SECRET_KEY)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        db.session.remove()
-    try:
+    with fresh_schema(make_app(url, tmp / "local", SECRET_KEY=SECRET_KEY)) as app:
         # The limits are on, so the per-address email cap is exact across workers; the others
         # are far above what these tests send from one client.
         limits = {"PORTAL_RATELIMIT_ENABLED": "true", "PORTAL_SIGNER_MAIL_LIMIT": f"{MAIL_CAP}/day",
@@ -65,23 +61,11 @@ def stack(request, tmp_path_factory):
             log = server.log_text()
         assert "database is locked" not in log
         assert "unhandled" not in log and "Traceback" not in log, log[-4000:]
-    finally:
-        with app.app_context():
-            db.session.remove()
-            if request.param == "postgresql":
-                db.drop_all()
-            db.engine.dispose()
 
 
 def make_statement(stack: Stack, slug: str, **fields) -> int:
     with stack.app.app_context():
-        statement = Statement(slug=slug, original_lang="en", state="published",
-                              published_at=utcnow() - timedelta(days=1), **fields)
-        statement.translations.append(StatementTranslation(
-            lang="en", title=f"Statement {slug}", summary="S", body_md="B", published=True))
-        db.session.add(statement)
-        db.session.commit()
-        return statement.id
+        return new_statement(slug, texts={"en": (f"Statement {slug}", "S", "B")}, **fields).id
 
 
 def parallel(fn, items, workers: int | None = None) -> list:
@@ -219,52 +203,46 @@ def test_every_sqlite_write_starts_with_begin_immediate(tmp_path):
 
     from portal.database import immediate
 
-    app = make_app(f"sqlite:///{tmp_path / 'discipline.sqlite3'}", tmp_path / "instance")
-    deferred: list[str] = []
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
-        statement = Statement(slug="discipline", original_lang="en", state="published",
-                              published_at=utcnow() - timedelta(days=1))
-        statement.translations.append(StatementTranslation(lang="en", title="T", published=True))
-        db.session.add(statement)
-        db.session.commit()
-        sid = statement.id
+    with fresh_schema(make_app(f"sqlite:///{tmp_path / 'discipline.sqlite3'}", tmp_path / "instance")) as app:
+        deferred: list[str] = []
+        with app.app_context():
+            engine = db.engine
+            sid = new_statement("discipline", texts=titled("T")).id
 
-    @event.listens_for(engine, "begin")
-    def _began(connection):
-        connection.info["immediate"] = immediate()
+        @event.listens_for(engine, "begin")
+        def _began(connection):
+            connection.info["immediate"] = immediate()
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _executing(connection, _cursor, statement, _params, _context, _many):
-        if re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE)", statement, re.I) and not connection.info.get(
-                "immediate"):
-            deferred.append(statement[:100])
+        @event.listens_for(engine, "before_cursor_execute")
+        def _executing(connection, _cursor, statement, _params, _context, _many):
+            if re.match(r"\s*(INSERT|UPDATE|DELETE|REPLACE)", statement, re.I) and not connection.info.get(
+                    "immediate"):
+                deferred.append(statement[:100])
 
-    client, runner = app.test_client(), app.test_cli_runner()
-    token = csrf_token(client, "/en/s/discipline")
-    form = {"kind": "organisation", "name": "Reporters United", "signer_name": "Ana", "role": "Director",
-            "country": "FR", "email": "ana@example.org", "visibility": "full", "authorised": "y",
-            "csrf_token": token}
-    for _ in range(2):
-        assert client.post("/en/s/discipline/sign", data=form).status_code == 303
-    body = outbox_bodies(app)[0]
-    for kind in ("confirm", "withdraw"):
-        link = link_from(body, kind)
-        assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 200
-        if kind == "confirm":
-            assert "approved 1" in runner.invoke(args=["signatures", "approve", "discipline", "--all"]).output
-    assert "sent 2" in runner.invoke(args=["mail", "send"]).output
-    assert runner.invoke(args=["counts", "reconcile"]).exit_code == 0
-    from sqlalchemy import update
+        client, runner = app.test_client(), app.test_cli_runner()
+        token = csrf_token(client, "/en/s/discipline")
+        form = {"kind": "organisation", "name": "Reporters United", "signer_name": "Ana", "role": "Director",
+                "country": "FR", "email": "ana@example.org", "visibility": "full", "authorised": "y",
+                "csrf_token": token}
+        for _ in range(2):
+            assert client.post("/en/s/discipline/sign", data=form).status_code == 303
+        body = outbox_bodies(app)[0]
+        for kind in ("confirm", "withdraw"):
+            link = link_from(body, kind)
+            assert client.post(link, data={"csrf_token": csrf_token(client, link)}).status_code == 200
+            if kind == "confirm":
+                approved = runner.invoke(args=["signatures", "approve", "discipline", "--all"]).output
+                assert "approved 1" in approved
+        assert "sent 2" in runner.invoke(args=["mail", "send"]).output
+        assert runner.invoke(args=["counts", "reconcile"]).exit_code == 0
+        from sqlalchemy import update
 
-    from portal.database import write
+        from portal.database import write
 
-    with app.app_context(), write() as session:  # the deadline passes: reading the page closes it
-        session.execute(update(Statement).values(deadline_at=utcnow() - timedelta(seconds=1)))
-    for path in ("/en/", "/en/s/discipline", "/en/s/discipline/count", "/en/s/discipline/signatories"):
-        assert client.get(path).status_code in (200, 286)
-    with app.app_context():
-        assert db.session.get(Statement, sid).state == "closed"
-        db.engine.dispose()
-    assert deferred == []
+        with app.app_context(), write() as session:  # the deadline passes: reading the page closes it
+            session.execute(update(Statement).values(deadline_at=utcnow() - timedelta(seconds=1)))
+        for path in ("/en/", "/en/s/discipline", "/en/s/discipline/count", "/en/s/discipline/signatories"):
+            assert client.get(path).status_code in (200, 286)
+        with app.app_context():
+            assert db.session.get(Statement, sid).state == "closed"
+        assert deferred == []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
-from races import start_blocked
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
+from waits import start_blocked
 
 from portal.database import write
 from portal.extensions import db

@@ -10,14 +10,14 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
 import segno
-from conftest import free_port, make_app
+from conftest import free_port, fresh_schema, make_app
 from public_seed import SLUG, seed
+from waits import wait_for
 
 from portal.extensions import db
 from portal.signatures import signing
@@ -237,25 +237,23 @@ def live_url(tmp_path):
     instance = tmp_path / "instance"
     config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'print.sqlite3'}", "SECRET_KEY": "print-" + "x" * 30,
               "MAIL_SENDER_THREAD": False, "RATELIMIT_ENABLED": False}
-    app = make_app(config["DATABASE_URL"], instance)
-    with app.app_context():
-        db.create_all()
-    seeded = seed(app)
-    with app.app_context():
-        db.engine.dispose()
+    with fresh_schema(make_app(config["DATABASE_URL"], instance)) as app:
+        seeded = seed(app)
     port = free_port()
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(instance)}
     process = subprocess.Popen([sys.executable, "-c", SERVE, json.dumps(config), str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        def healthy() -> bool:
+            assert process.poll() is None, "the print test server exited"
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
+                    return True
             except OSError:
-                assert process.poll() is None, "the print test server exited"
-                time.sleep(0.05)
+                return False
+
+        wait_for(healthy, 10, "the print test server's start")
         yield url, seeded
     finally:
         process.terminate()

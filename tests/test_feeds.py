@@ -6,10 +6,11 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
+from factories import new_statement, titled
 from public_seed import SLUG, seed
 
 from portal.extensions import db
-from portal.models import Statement, StatementTranslation, utcnow
+from portal.models import Statement, utcnow
 from portal.statements.reading import transition
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -144,11 +145,7 @@ def test_sitemap_lists_public_statements_in_published_translations_only(client, 
 
 def test_sitemap_follows_a_scheduled_publication(app, client):
     with app.app_context():
-        statement = Statement(slug="embargoed", original_lang="en", state="collecting",
-                              publish_at=utcnow())
-        statement.translations.append(StatementTranslation(lang="en", title="Embargoed", published=True))
-        db.session.add(statement)
-        db.session.commit()
+        new_statement("embargoed", "collecting", publish_at=utcnow(), texts=titled("Embargoed"))
     assert "http://localhost/en/s/embargoed" in sitemap(client)
 
 
@@ -176,12 +173,9 @@ def test_odd_public_statements_do_not_break_feeds_or_the_api(app, client):
     """A public statement with no published translation is simply absent; one without a
     publication date still makes a valid entry."""
     with app.app_context():
-        bare = Statement(slug="no-text-yet", original_lang="en", state="published", published_at=utcnow())
-        bare.translations.append(StatementTranslation(lang="en", title="Unpublished text", published=False))
-        undated = Statement(slug="undated", original_lang="en", state="closed")
-        undated.translations.append(StatementTranslation(lang="en", title="Undated", published=True))
-        db.session.add_all([bare, undated])
-        db.session.commit()
+        new_statement("no-text-yet", langs=(), drafts=("en",), published_at=utcnow(),
+                      texts=titled("Unpublished text"))
+        new_statement("undated", "closed", published_at=None, texts=titled("Undated"))
     parsed, _root = atom(client, "/en/feed.atom")
     assert [e.title for e in parsed.entries] == ["Undated"]
     atom(client, "/en/s/undated/feed.atom")

@@ -16,16 +16,16 @@ import random
 import signal
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_app
+from conftest import fresh_schema, make_app
+from factories import new_statement, titled
 from live_server import SECRET_KEY, Browser, live_server
 from sqlalchemy import select, text
 
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature, Statement
 
 SLUG = "under-fire"
 SIGNERS = 6
@@ -75,21 +75,11 @@ def setting(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}" if request.param == "sqlite" \
         else request.getfixturevalue("pg_url")
     app = make_app(url, tmp_path / "local", SECRET_KEY=SECRET_KEY)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        statement = Statement(slug=SLUG, original_lang="en", state="published", moderation="post",
-                              require_confirmation=False, published_at=utcnow() - timedelta(days=1))
-        statement.translations.append(StatementTranslation(lang="en", title="Under fire", published=True))
-        db.session.add(statement)
-        db.session.commit()
-        db.session.remove()
-    yield request.param, url, app, tmp_path
-    with app.app_context():
-        db.session.remove()
-        if request.param == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with fresh_schema(app):
+        with app.app_context():
+            new_statement(SLUG, moderation="post", require_confirmation=False, texts=titled("Under fire"))
+            db.session.remove()
+        yield request.param, url, app, tmp_path
 
 
 @pytest.mark.slow

@@ -17,12 +17,11 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
-from conftest import make_app
+from conftest import fresh_schema, make_app
 from live_server import SECRET_KEY, live_server
 from manage_fixtures import add_signature, add_statement
 
 from bench.servers import Nginx
-from portal.extensions import db
 
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (nginx-light)")
 
@@ -70,14 +69,11 @@ def fetch(port: int, target: str, host: str | None = HOST, headers: dict | None 
 def front(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nginx")
     url = f"sqlite:///{tmp / 'portal.sqlite3'}"
-    app = make_app(url, tmp / "instance", SECRET_KEY=SECRET_KEY)
-    with app.app_context():
-        db.create_all()
-    sid = add_statement(app, SLUG, None, langs=("en", "fr"), moderation="post", require_confirmation=False)
-    for n in range(3):
-        add_signature(app, sid, f"Press Club {n}", f"club{n}@example.org", state="validated")
-    with app.app_context():
-        db.engine.dispose()
+    with fresh_schema(make_app(url, tmp / "instance", SECRET_KEY=SECRET_KEY)) as app:
+        sid = add_statement(app, SLUG, None, langs=("en", "fr"), moderation="post",
+                            require_confirmation=False)
+        for n in range(3):
+            add_signature(app, sid, f"Press Club {n}", f"club{n}@example.org", state="validated")
     env = {"PORTAL_BASE_URL": BASE, "PORTAL_EXTRA_HOSTS": '["127.0.0.1"]',  # for the readiness probes
            "PORTAL_PROXY_HOPS": "1", "PORTAL_MICROCACHE_SECONDS": "2"}
     with live_server(url, tmp / "instance", workers=2, threads=2, extra_env=env) as server:

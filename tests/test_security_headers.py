@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import csrf_token, link_from, make_app, outbox_bodies
+from conftest import csrf_token, fresh_schema, link_from, make_app, outbox_bodies
 
 from portal.abuse import clients
 from portal.extensions import db
@@ -84,17 +84,11 @@ def test_session_cookie_is_httponly_and_lax_and_not_secure_over_http(public):
 ])
 def test_session_cookie_secure_follows_base_url(database_url, tmp_path, base_url, setting, secure):
     overrides = {"BASE_URL": base_url} | ({"SESSION_COOKIE_SECURE": setting} if setting is not None else {})
-    app = make_app(database_url, tmp_path / "instance", **overrides)
-    with app.app_context():
-        db.create_all()
-    try:
+    with fresh_schema(make_app(database_url, tmp_path / "instance", **overrides)) as app:
         # Asked under BASE_URL's own host: any other host gets a 400 (tests/test_hosts.py).
         host = urlsplit(base_url).netloc
         cookie = session_cookie(app.test_client().get("/manage/login", base_url=f"https://{host}"))
         assert ("Secure" in cookie) is secure
-    finally:
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_too_large_a_request_is_413_with_a_clear_message(public, app):

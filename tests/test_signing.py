@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
-from races import start_blocked
 from sqlalchemy import select, update
+from waits import start_blocked
 
 from portal import tokens
 from portal.extensions import db

@@ -21,11 +21,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import free_port, make_app
+from conftest import free_port, fresh_schema, make_app
 from manage_fixtures import add_statement
 
 from bench.servers import Gunicorn, Nginx
-from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "free-the-reporters"
@@ -85,12 +84,8 @@ def served(tmp_path_factory):
     """`make serve` as shipped (gunicorn.conf.py, sync workers) with deploy/nginx.conf in front."""
     tmp = tmp_path_factory.mktemp("slow")
     url = f"sqlite:///{tmp / 'portal.sqlite3'}"
-    app = make_app(url, tmp / "instance")
-    with app.app_context():
-        db.create_all()
-    add_statement(app, SLUG, None)
-    with app.app_context():
-        db.engine.dispose()
+    with fresh_schema(make_app(url, tmp / "instance")) as app:
+        add_statement(app, SLUG, None)
     env = {"PORTAL_DATABASE_URL": url, "PORTAL_INSTANCE_PATH": str(tmp / "instance"),
            "PORTAL_SECRET_KEY": "slow-" + "k" * 30, "PORTAL_BASE_URL": "http://127.0.0.1",
            "PORTAL_PROXY_HOPS": "1", "PORTAL_MAIL_SENDER_THREAD": "false", "GUNICORN_WORKERS": str(WORKERS)}

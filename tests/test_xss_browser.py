@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from conftest import IN_CI, make_app
+from conftest import IN_CI, fresh_schema, make_app
+from factories import new_statement
 from live_server import SECRET_KEY, live_server
 
 from portal.accounts import coordinators as accounts
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, statement_coordinators, utcnow
+from portal.models import Signature, statement_coordinators
 from portal.signatures import signing
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
@@ -99,13 +99,9 @@ def seed(app) -> int:
     """One statement whose texts carry the corpus, and one signature per payload in every field."""
     app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=1024, ARGON2_PARALLELISM=1)
     with app.app_context():
-        statement = Statement(slug=SLUG, original_lang="en", state="published", moderation="pre",
-                              require_confirmation=False, published_at=utcnow() - timedelta(days=1))
-        for lang in ("en", "ar"):
-            statement.translations.append(StatementTranslation(
-                lang=lang, title=PAYLOADS[0][:290], summary=" ".join(PAYLOADS[:20]),
-                body_md="\n\n".join(PAYLOADS), published=True))
-        db.session.add(statement)
+        corpus = (PAYLOADS[0][:290], " ".join(PAYLOADS[:20]), "\n\n".join(PAYLOADS))
+        statement = new_statement(SLUG, langs=("en", "ar"), moderation="pre", require_confirmation=False,
+                                  texts={"en": corpus, "ar": corpus})
         admin = accounts.create_coordinator("admin@portal.example", "Admin <b>", PASSWORD, admin=True)
         db.session.flush()
         db.session.execute(statement_coordinators.insert().values(statement_id=statement.id,
@@ -137,9 +133,11 @@ def test_xss_corpus_runs_nothing_in_the_browser(tmp_path, chromium_path, browser
     # pytest-playwright's own Playwright: a second sync_playwright() in the same session fails.
     assert len(PAYLOADS) >= 100 and sum("hx-" in p for p in PAYLOADS) >= 14
     url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
-    app = make_app(url, tmp_path / "local", SECRET_KEY=SECRET_KEY)
-    with app.app_context():
-        db.create_all()
+    with fresh_schema(make_app(url, tmp_path / "local", SECRET_KEY=SECRET_KEY)) as app:
+        xss_corpus_in_the_browser(app, url, tmp_path, chromium_path, browser_type)
+
+
+def xss_corpus_in_the_browser(app, url, tmp_path, chromium_path, browser_type):
     sid = seed(app)
     ran: list[str] = []
     with live_server(url, tmp_path / "instance", workers=1,
@@ -184,8 +182,6 @@ def test_xss_corpus_runs_nothing_in_the_browser(tmp_path, chromium_path, browser
             visited += 1
         assert page.evaluate("() => window.__xss === undefined")
         browser.close()
-    with app.app_context():
-        db.engine.dispose()
     assert visited >= 13
     assert ran == []
     assert surviving == 0

@@ -73,6 +73,7 @@ def server(tmp_path_factory):
 
     The test process opens the same SQLite file to seed it, read the outbox and approve signatures.
     """
+    from conftest import fresh_schema
     from live_server import SECRET_KEY, live_server
 
     from portal.commands import demo
@@ -85,18 +86,16 @@ def server(tmp_path_factory):
                           "MAIL_SENDER_THREAD": False, "RATELIMIT_ENABLED": True, **GENEROUS})
     finally:
         del os.environ["PORTAL_INSTANCE_PATH"]
-    with app.app_context():
-        db.create_all()
-        login = demo.load()
     # The limits are on, as shipped, but far above what one browser sends (the test process shares
     # their store, through the same instance folder, to push a statement past its own limit).
     limits = {"PORTAL_RATELIMIT_ENABLED": "true", **{f"PORTAL_{k}": v for k, v in GENEROUS.items()}}
-    with live_server(database_url, instance, workers=1, extra_env=limits) as running:
-        app.config["BASE_URL"] = running.url
-        yield Server(url=running.url, app=app, login=login)
-        log = running.log_text()
-    with app.app_context():
-        db.engine.dispose()
+    with fresh_schema(app):
+        with app.app_context():
+            login = demo.load()
+        with live_server(database_url, instance, workers=1, extra_env=limits) as running:
+            app.config["BASE_URL"] = running.url
+            yield Server(url=running.url, app=app, login=login)
+            log = running.log_text()
     assert "Traceback" not in log, f"the server logged errors:\n{log[-4000:]}"
 
 

@@ -5,14 +5,14 @@ answer past a statement's limit; and the moderation queue's reasons, each with a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
+from factories import new_statement
 from limits import parse_many
 from playwright.sync_api import expect
 
 from portal.extensions import db
-from portal.models import Signature, Statement, StatementTranslation, utcnow
+from portal.models import Signature, Statement
 from portal.signatures import signing
 
 from .conftest import LANGUAGES, SLUG, outbox_link
@@ -85,13 +85,8 @@ def test_confirm_correct_manage_withdraw_and_sign_again(open_page, server, lang,
 def busy(server) -> int:
     """A statement pushed past its own limit for the next minute (the store is shared with the server)."""
     with server.app.app_context():
-        statement = Statement(slug=BUSY, original_lang="en", state="published",
-                              published_at=utcnow() - timedelta(days=1))
-        for lang in LANGUAGES:
-            statement.translations.append(StatementTranslation(
-                lang=lang, title=f"Busy {lang}", summary="", body_md="Text.", published=True))
-        db.session.add(statement)
-        db.session.commit()
+        statement = new_statement(BUSY, langs=LANGUAGES,
+                                  texts={lang: (f"Busy {lang}", "", "Text.") for lang in LANGUAGES})
         strategy = server.app.extensions["portal.abuse.ratelimits"]
         for item in parse_many(server.app.config["SIGN_STATEMENT_RATE_LIMIT"]):
             strategy.hit(item, "sign_statement_rate_limit", "statement", str(statement.id), cost=10**7)

@@ -1,4 +1,6 @@
-"""Race tests that prove the race happened: the racing thread is seen waiting on our lock.
+"""Waits on a condition instead of fixed sleeps, and races that prove they happened.
+
+A race test's racing thread is seen waiting on the lock the test holds.
 
 PostgreSQL shows the wait in ``pg_stat_activity``. On SQLite the racer's ``BEGIN IMMEDIATE``
 is seen going out, and the racer must then still be waiting on the write lock the test holds.
@@ -18,6 +20,15 @@ WAITING = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
            "AND datname = current_database()")
 
 
+def wait_for(condition, timeout: float = 10.0, what: str = "the condition", every: float = 0.02):
+    """Poll ``condition`` until it holds (returning its value); fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(every)
+    return value
+
+
 def start_blocked(app, target, timeout: float = 10.0) -> threading.Thread:
     """Start ``target`` in a thread; return once it is waiting on a lock the caller holds."""
     with app.app_context():
@@ -34,12 +45,12 @@ def start_blocked(app, target, timeout: float = 10.0) -> threading.Thread:
     racer.start()
     try:
         if engine.dialect.name == "postgresql":
-            deadline = time.monotonic() + timeout
             with engine.connect() as probe:
-                while not probe.scalar(text(WAITING)):
+                def waiting():
                     probe.rollback()
-                    assert time.monotonic() < deadline, "the racer never waited on the lock"
-                    time.sleep(0.02)
+                    return probe.scalar(text(WAITING))
+
+                wait_for(waiting, timeout, "the racer's wait on the lock")
         else:
             assert began.wait(timeout), "the racer never began its write"
             racer.join(0.2)
