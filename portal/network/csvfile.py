@@ -22,7 +22,7 @@ from portal.database import write
 from portal.extensions import db
 from portal.models import Organisation
 from portal.network import contacts, roster
-from portal.statements.exports import neutralise
+from portal.statements.exports import FORMULA_START, neutralise
 from portal.text import name_key
 
 COLUMNS = ("name", "country", "website", "emails", "language", "tags", "other_names", "domains")
@@ -56,6 +56,11 @@ def _reader(text: str) -> csv.DictReader:
     return reader
 
 
+def _unneutralised(value: str) -> str:
+    """A cell as it was before the export made it inert (so an export imports back as it was)."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_START else value
+
+
 def read(text: str) -> Plan:
     """Check every row of ``text`` and say what importing it would do; nothing is written.
 
@@ -66,7 +71,7 @@ def read(text: str) -> Plan:
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
-        values = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        values = {column: _unneutralised((row.get(column) or "").strip()) for column in COLUMNS}
         if not any(values.values()):
             continue
         try:
