@@ -79,6 +79,7 @@ def action_label(action: str) -> str:
         "invitations_reminded": _("reminded invited organisations"),
         "invitation_signed": _("signed through an invitation"),
         "invitation_declined": _("declined an invitation"),
+        "access_changed": _("changed who may sign"),
     }.get(action, action)
 
 

@@ -39,6 +39,7 @@ from portal.models import (
     new_uid,
     utcnow,
 )
+from portal.network import access
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
@@ -101,6 +102,8 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
                   normalise_website(req.website))
     if req.kind == Kind.organisation and not req.authorised:
         raise SigningError("authorised", _("Please confirm that you may sign for this organisation."))
+    if statement.invite_only and not req.proven:
+        access.check(statement, req.email)
     return statement
 
 
@@ -198,9 +201,8 @@ def _live(session, statement_id: int, canonical: str, key: str | None = None):
 
 
 def take_proven(session, req: SignRequest) -> Signature | None:
-    """Take a submission whose address is proven (a personal invitation's link) inside the
-    caller's write transaction: no confirmation email, it is confirmed at once (then moderated
-    as the statement says), and the address gets the "recorded" email with its links.
+    """Take a submission whose address is proven (a personal invitation's link) in the caller's
+    transaction: confirmed at once (then moderated), with the "recorded" email, not a confirmation.
 
     :returns: the live signature of this address and name, or None.
     :raises SigningError: the statement is closed, or a field breaks a rule.

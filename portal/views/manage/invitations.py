@@ -7,7 +7,8 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.models import InvitationState
-from portal.network import invitations, roster
+from portal.network import access, invitations, roster
+from portal.signatures.details import SigningError
 from portal.views.manage import bp, see_other
 from portal.views.manage.forms import Form
 from portal.views.manage.roster import ident
@@ -63,4 +64,20 @@ def remind_invitations(statement_id: int):
             flash(error.message, "error")
         else:
             flash(_("%(count)s reminders sent.", count=count), "info")
+    return see_other(url_for(".invitation_board", statement_id=item.id))
+
+
+@bp.post("/statements/<int:statement_id>/invitations/access")
+@auth.login_required
+def invitation_access(statement_id: int):
+    """Make the statement invite-only (with allowed email domains), or open to all again."""
+    item = auth.statement_for(statement_id)
+    if Form().validate_on_submit():
+        try:
+            access.set_access(item.id, request.form.get("invite_only") == "y",
+                              request.form.get("domains", "")[:2000], auth.actor())
+        except SigningError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Saved."), "info")
     return see_other(url_for(".invitation_board", statement_id=item.id))
