@@ -80,6 +80,8 @@ def action_label(action: str) -> str:
         "invitation_signed": _("signed through an invitation"),
         "invitation_declined": _("declined an invitation"),
         "access_changed": _("changed who may sign"),
+        "co_initiator_added": _("named a co-initiator"),
+        "co_initiator_removed": _("removed a co-initiator"),
     }.get(action, action)
 
 

@@ -3,18 +3,16 @@ of the roster by tag, country or by hand, and reminding those who have not repli
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.models import InvitationState
-from portal.network import access, invitations, roster
+from portal.network import access, initiators, invitations, roster
 from portal.signatures.details import SigningError
 from portal.views.manage import bp, see_other
 from portal.views.manage.forms import Form
 from portal.views.manage.roster import ident
 from portal.web import auth
-from portal.web.locale import select_locale
-from portal.words import language_name
 
 
 @bp.get("/statements/<int:statement_id>/invitations")
@@ -29,8 +27,8 @@ def invitation_board(statement_id: int):
     return render_template("manage/invitations.html", statement=item, board=invitations.board(item.id),
                            rows=rows, state=state, tags=roster.all_tags(), form=Form(),
                            candidates=[org for org in roster.organisations() if org.id not in invited],
-                           max_reminders=invitations.MAX_REMINDERS, language_name=language_name,
-                           ui=select_locale())
+                           max_reminders=invitations.MAX_REMINDERS, links=initiators.per_link(item.id),
+                           base=current_app.config["BASE_URL"].rstrip("/"))
 
 
 @bp.post("/statements/<int:statement_id>/invitations/send")
@@ -81,3 +79,28 @@ def invitation_access(statement_id: int):
         else:
             flash(_("Saved."), "info")
     return see_other(url_for(".invitation_board", statement_id=item.id))
+
+
+@bp.post("/statements/<int:statement_id>/initiators")
+@auth.login_required
+def add_initiator(statement_id: int):
+    """Name a co-initiating organisation; it gets its own recruitment link."""
+    item = auth.statement_for(statement_id)
+    if Form().validate_on_submit():
+        try:
+            initiators.add(item.id, request.form.get("name", "")[:400], auth.actor())
+        except initiators.InitiatorError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Saved."), "info")
+    return see_other(url_for(".invitation_board", statement_id=item.id) + "#initiators-heading")
+
+
+@bp.post("/statements/<int:statement_id>/initiators/remove")
+@auth.login_required
+def remove_initiator(statement_id: int):
+    """Stop naming a co-initiator."""
+    item = auth.statement_for(statement_id)
+    if Form().validate_on_submit():
+        initiators.remove(item.id, ident(request.form.get("id")) or 0, auth.actor())
+    return see_other(url_for(".invitation_board", statement_id=item.id) + "#initiators-heading")
