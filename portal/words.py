@@ -69,6 +69,19 @@ def action_label(action: str) -> str:
         "password_changed": _("changed their password"),
         "password_reset_issued": _("issued a password reset link"),
         "password_reset_used": _("set a password through a reset link"),
+        "organisation_created": _("added an organisation to the roster"),
+        "organisation_edited": _("changed an organisation of the roster"),
+        "organisation_deleted": _("removed an organisation from the roster"),
+        "organisations_imported": _("imported organisations from CSV"),
+        "organisations_merged": _("merged two organisations"),
+        "roster_exported": _("exported the roster with contact addresses"),
+        "invitations_sent": _("sent invitations"),
+        "invitations_reminded": _("reminded invited organisations"),
+        "invitation_signed": _("signed through an invitation"),
+        "invitation_declined": _("declined an invitation"),
+        "access_changed": _("changed who may sign"),
+        "co_initiator_added": _("named a co-initiator"),
+        "co_initiator_removed": _("removed a co-initiator"),
     }.get(action, action)
 
 

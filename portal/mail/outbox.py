@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
+from blinker import Namespace
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -33,9 +34,22 @@ CLAIM_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
 
 
-def queue(session: Session, to_addr: str, subject: str, body: str) -> None:
+# Sent (with the write session and ``mail_id``) when the SMTP server refuses every recipient
+# of an email with a permanent (5xx) answer: invitations record it as a bounce.
+refused = Namespace().signal("mail-refused")
+
+
+def queue(session: Session, to_addr: str, subject: str, body: str) -> OutboxMail:
     """Add one email to the outbox inside the caller's transaction."""
-    session.add(OutboxMail(to_addr=to_addr, subject=subject, body=body))
+    mail = OutboxMail(to_addr=to_addr, subject=subject, body=body)
+    session.add(mail)
+    return mail
+
+
+def permanently_refused(exc: Exception) -> bool:
+    """Every recipient refused with a 5xx code: retrying will not help."""
+    return isinstance(exc, smtplib.SMTPRecipientsRefused) and bool(exc.recipients) and all(
+        code >= 500 for code, _message in exc.recipients.values())
 
 
 def build_message(mail: OutboxMail, sender: str) -> EmailMessage:
@@ -135,6 +149,8 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
                     .values(claimed_until=None, last_error=type(exc).__name__[:500],
                             next_attempt_at=utcnow() + timedelta(seconds=backoff))
                     .execution_options(synchronize_session=False))
+                if permanently_refused(exc):
+                    refused.send(session, mail_id=mail_id)
             continue
         with write() as session:
             # Delivered: the body (live confirm, withdraw, invitation and reset links) and the

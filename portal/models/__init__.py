@@ -18,6 +18,14 @@ from portal.models.common import (  # noqa: F401
     new_uid,
     utcnow,
 )
+from portal.models.network import (  # noqa: F401
+    CoInitiator,
+    Invitation,
+    InvitationState,
+    Organisation,
+    OrganisationContact,
+    SignatureSource,
+)
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,

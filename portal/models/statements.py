@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,6 +58,9 @@ class Statement(db.Model):
     # A launch-event allowance: a raised per-client signing limit until a moment (audited).
     allowance_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     allowance_per_minute: Mapped[int | None] = mapped_column(Integer)
+    # Invite-only: signing only through a personal invitation or from these email domains.
+    invite_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    allowed_domains: Mapped[str] = mapped_column(Text, default="", server_default="")  # space-separated
     deadline_tz: Mapped[str] = mapped_column(String(64), default="UTC")  # how the deadline was entered
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

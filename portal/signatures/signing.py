@@ -39,6 +39,7 @@ from portal.models import (
     new_uid,
     utcnow,
 )
+from portal.network import access
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
@@ -70,6 +71,7 @@ class SignRequest:
     # From the public form only (None elsewhere): the honeypot field and the fill-time stamp.
     honeypot: str = ""
     started: str | None = None
+    proven: bool = False  # the address is proven (a personal invitation's link): no confirmation
 
 
 class Outcome(enum.StrEnum):
@@ -100,6 +102,8 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
                   normalise_website(req.website))
     if req.kind == Kind.organisation and not req.authorised:
         raise SigningError("authorised", _("Please confirm that you may sign for this organisation."))
+    if statement.invite_only and not req.proven:
+        access.check(statement, req.email)
     return statement
 
 
@@ -196,7 +200,23 @@ def _live(session, statement_id: int, canonical: str, key: str | None = None):
     return session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | None):
+def take_proven(session, req: SignRequest) -> Signature | None:
+    """Take a submission whose address is proven (a personal invitation's link) in the caller's
+    transaction: confirmed at once (then moderated), with the "recorded" email, not a confirmation.
+
+    :returns: the live signature of this address and name, or None.
+    :raises SigningError: the statement is closed, or a field breaks a rule.
+    """
+    statement = _check(req, session.get(Statement, req.statement_id, populate_existing=True))
+    canonical = canonical_email(req.email)
+    _lock_address(session, statement.id, canonical)
+    values = _values(req, canonical, "")
+    if mail := _take(session, statement, values, None, proven=True):
+        queue(session, values["email"], *mail)
+    return _live(session, statement.id, canonical, values["name_key"])
+
+
+def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | None, proven=False):
     """Apply a screened submission inside the write transaction. :returns: the email to send."""
     existing = _live(session, statement.id, values["email_canonical"], values["name_key"])
     if existing is None:
@@ -209,7 +229,7 @@ def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | 
         if new_id is not None:
             signature = session.get(Signature, new_id)
             event(session, signature, "signed", None, SignatureState.pending, actor="signer")
-            if statement.require_confirmation:
+            if statement.require_confirmation and not proven:
                 return ready or compose("confirm", signature, statement)
             counted = confirm_now(session, signature) == Outcome.counted
             return compose("recorded", signature, statement, counted=counted)
@@ -223,6 +243,9 @@ def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | 
         existing.confirmation_sends += 1
         event(session, existing, "resubmitted", existing.state, existing.state, actor="signer")
         session.flush()
+        if proven:
+            counted = confirm_now(session, existing) == Outcome.counted
+            return compose("recorded", existing, statement, counted=counted)
         return compose("confirm", existing, statement)
     return compose("already", existing, statement, signed_at=existing.confirmed_at or existing.created_at)
 

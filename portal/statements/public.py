@@ -128,7 +128,13 @@ class PublicView:
 
     @property
     def can_sign(self) -> bool:
-        return self.signing.open
+        """Signing is open, and (for an invite-only statement) open beyond personal links."""
+        return self.signing.open and not self.invite_only
+
+    @property
+    def invite_only(self) -> bool:
+        """Only personal invitations sign: no public form at all."""
+        return self.statement.invite_only and not self.statement.allowed_domains.strip()
 
     @staticmethod
     def shown(signature) -> Shown:

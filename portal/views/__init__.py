@@ -1,8 +1,9 @@
 """Blueprints, one per area, thin: a form becomes a dataclass, a service acts, a template shows.
 
-The public site (``main``, ``statements``, ``signatures``, ``outlets``, ``feeds``, ``api``)
-stands on its own; the coordinator workspace (``manage``, at ``/manage``, abuse control
-included) is registered beside it unless ``WORKSPACE`` is off (a public-only front).
+The public site (``main``, ``statements``, ``signatures``, ``invitations``, ``outlets``,
+``feeds``, ``api``) stands on its own; the coordinator workspace (``manage``, at ``/manage``,
+abuse control included) is registered beside it unless ``WORKSPACE`` is off (a public-only
+front).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from portal.views import api, errors, feeds, main, outlets, signatures, statements
+    from portal.views import api, errors, feeds, invitations, main, outlets, signatures, statements
 
-    for blueprint in (main.bp, signatures.bp, statements.bp, api.bp, feeds.bp, outlets.bp):
+    for blueprint in (main.bp, signatures.bp, statements.bp, invitations.bp, api.bp, feeds.bp, outlets.bp):
         app.register_blueprint(blueprint)
     if app.config["WORKSPACE"]:
         from portal.views.manage import bp as manage_bp

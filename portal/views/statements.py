@@ -19,6 +19,7 @@ from portal import tokens
 from portal.extensions import csrf, db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Statement, StatementState
+from portal.network import initiators
 from portal.signatures import signing
 from portal.signatures.signing import closed_message
 from portal.statements import public
@@ -86,7 +87,8 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
         abort(400)  # a link this list did not hand out (or another statement's)
     return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
             "form": _sign_form(statement, form) if view.can_sign else None,
-            "countries": countries(g.lang), "key": g.get("key")}
+            "countries": countries(g.lang), "key": g.get("key"),
+            "initiators": initiators.listed(statement.id), "via": request.values.get("via", "")[:24]}
 
 
 @bp.get("/")
@@ -170,6 +172,8 @@ def sign(slug: str):
                 response.headers["Retry-After"] = "60"
                 return response
         else:
+            initiators.record_source(statement.id, form.email.data, form.name.data,
+                                     request.form.get("via", ""))
             if wants_fragment():
                 db.session.refresh(statement)
                 return render_template("statements/_thanks.html", view=public.view_of(statement, g.lang),
