@@ -188,7 +188,8 @@ def test_removing_a_coordinator_from_one_statement(app, client, auth, people):
     removed = auth.post(f"{base}/coordinators/{people.other}/remove", htmx=True, page=base)
     assert removed.status_code == 200 and "Removed from this statement." in text_of(removed)
     event = [e for e in events(app, sid) if e.action == "coordinator_removed"]
-    assert len(event) == 1 and event[0].before_text == "other@example.org" and event[0].actor_id == people.owner
+    assert len(event) == 1 and event[0].before_text == "other@example.org"
+    assert event[0].actor_id == people.owner
     # Not a coordinator of it any more (a second removal is a 404); their account and own statement stay.
     assert auth.post(f"{base}/coordinators/{people.other}/remove", page=base).status_code == 404
     auth.logout()
