@@ -1,6 +1,6 @@
 """The ``flask`` command line: demo data (demo), the outbox, moderation, counts, coordinators,
-ticks and rate-limit purges (jobs), and abuse control (abuse). Each command is a thin shell
-around a service."""
+ticks and rate-limit purges (jobs), abuse control (abuse) and the coordinators' digest
+(notify). Each command is a thin shell around a service."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add every command group to ``flask``."""
-    from portal.commands import abuse, jobs
+    from portal.commands import abuse, jobs, notify
 
-    for command in (*jobs.COMMANDS, *abuse.COMMANDS):
+    for command in (*jobs.COMMANDS, *abuse.COMMANDS, *notify.COMMANDS):
         app.cli.add_command(command)
