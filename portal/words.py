@@ -49,6 +49,10 @@ def action_label(action: str) -> str:
         "statement_created": _("created the statement"),
         "statement_edited": _("edited the settings"),
         "coordinator_added": _("added a coordinator"),
+        "coordinator_removed": _("removed a coordinator from the statement"),
+        "reopened": _("reopened signing"),
+        "signature_entered": _("entered a signature by hand"),
+        "digest_settings": _("changed their digest settings"),
         "translation_saved": _("saved a translation"),
         "translation_published": _("published a translation"),
         "translation_unpublished": _("withdrew a translation"),
@@ -83,6 +87,14 @@ def action_label(action: str) -> str:
         "co_initiator_added": _("named a co-initiator"),
         "co_initiator_removed": _("removed a co-initiator"),
     }.get(action, action)
+
+
+def channel_label(channel: str) -> str:
+    """How an organisation agreed to a signature a coordinator entered, in words."""
+    return {
+        "email": _("by email"), "signal": _("by Signal"), "phone": _("by phone"), "paper": _("on paper"),
+        "other": _("another way"),
+    }.get(channel, channel)
 
 
 def visibility_label(visibility: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -29,6 +29,14 @@ class Coordinator(db.Model):
     # Raised at logout: every session issued before it (and any copy of its cookie) ends.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The interface language of their emails (the digest); None: the site's default.
+    ui_lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The digest of their statements' waiting queue (portal/notifications): on or off, an
+    # optional queue size that sends it at once, and what the last one reported.
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    digest_threshold: Mapped[int | None] = mapped_column(Integer)
+    digest_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_sent_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class WebSession(db.Model):

@@ -71,6 +71,13 @@ class Signature(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Entered by a coordinator (portal/entries): how the organisation agreed, the evidence,
+    # who checked it and when. An empty channel: the signer used the form.
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    evidence: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
+    checked_by: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     statement: Mapped[Statement] = relationship()
 

@@ -42,7 +42,9 @@ def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, s
 
     :param kind: ``confirm`` (check and confirm), ``recorded`` (taken without confirmation),
         ``already`` (this address has signed: here is your link) or ``too_many`` (this address
-        has signed for as many organisations as one address may).
+        has signed for as many organisations as one address may); ``entered`` (a coordinator
+        entered it, as the organisation agreed elsewhere) and ``listed`` (a coordinator
+        approved it: :mod:`portal.notifications`).
     """
     lang = signature.lang
     with force_locale(ui_language(lang)):  # fr-CA reads French, pt-BR English
@@ -61,6 +63,8 @@ def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, s
             "recorded": _("Your signature: %(title)s", title=context["title"]),
             "already": _("Your signature: %(title)s", title=context["title"]),
             "too_many": _("Your signatures: %(title)s", title=context["title"]),
+            "entered": _("Your organisation's signature was added: %(title)s", title=context["title"]),
+            "listed": _("Your signature is approved: %(title)s", title=context["title"]),
         }
         body = render_template(f"mail/{kind}.txt", **context)
     return subjects[kind], body

@@ -40,6 +40,7 @@ from portal.models import (
     utcnow,
 )
 from portal.network import access
+from portal.notifications import listed
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
@@ -297,4 +298,7 @@ def moderate(signature_id: int, approve: bool, actor_id: int | None = None,
         if before:
             event(session, signature, "approved" if approve else "rejected", before, after,
                   actor=actor, actor_id=actor_id, detail=reason)
-        return before is not None
+        told = bool(before) and approve and listed.queue_approved(session, signature)
+    if told:
+        worker.notify()
+    return before is not None

@@ -183,6 +183,11 @@ def update_statement(statement_id: int, inp: StatementInput, actor: audit.Actor)
         statement.version += 1
         audit.record(session, actor, "statement_edited", statement_id=statement_id,
                      before=_describe({k: before[k] for k in changed}), after=_describe(changed))
+        if statement.state == StatementState.closed and changed.get("deadline_at"):
+            from portal.statements.lifecycle import reopen_in  # it builds on this module
+
+            session.flush()
+            reopen_in(session, statement, actor, "deadline extended")  # past now: _validate saw to it
     return True
 
 

@@ -24,7 +24,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff
 PUBLIC_FIELDS = ["name", "kind", "country", "org_type", "launch", "signed_on"]
 FULL_FIELDS = ["id", "uid", "state", "kind", "name", "signer_name", "role", "authorised", "website",
                "org_type", "country", "visibility", "email", "lang", "launch", "created_at",
-               "confirmed_at", "moderated_at"]
+               "confirmed_at", "moderated_at", "channel", "evidence", "checked_by", "checked_at"]
 
 
 _FORMULA_FIRST = frozenset(FORMULA_START)
@@ -70,7 +70,7 @@ def full_rows(statement: Statement) -> Iterator[dict]:
                      .where(Signature.statement_id == statement.id).order_by(Signature.id))
     for s in rows:
         row = dict(s._mapping)
-        for stamp in ("created_at", "confirmed_at", "moderated_at"):
+        for stamp in ("created_at", "confirmed_at", "moderated_at", "checked_at"):
             row[stamp] = _iso(row[stamp])
         yield row
 

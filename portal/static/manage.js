@@ -72,4 +72,23 @@
     var next = nextId && document.getElementById(nextId);
     focusItem(next || document.getElementById(target.id));
   });
+
+  // A lifecycle step's confirmation arrives as a fragment into the <dialog>: open it modally
+  // (Escape and the dialog's Cancel close it natively); once its form is answered, close it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "step-dialog" && !target.open && target.showModal) {
+      target.showModal();
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var dialog = elt && elt.closest ? elt.closest("dialog") : null;
+    if (dialog && dialog.open && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+      dialog.close();
+      var status = document.querySelector("#controls [role=status], #controls [role=alert]");
+      if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+    }
+  });
 }());

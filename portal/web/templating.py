@@ -93,5 +93,5 @@ def init_app(app: Flask) -> None:
         state_label=words.state_label, signature_state_label=words.signature_state_label,
         action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
         fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
-        country_options=country_options,
+        country_options=country_options, channel_label=words.channel_label,
     )

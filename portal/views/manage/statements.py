@@ -116,8 +116,8 @@ def lifecycle(statement_id: int):
     try:
         authoring.advance(item.id, to_state, auth.actor())
     except authoring.AuthoringError as error:
-        return _after(item, error.message, 409)
-    return _after(item, _("The statement is now: %(state)s.", state=state_label(to_state)))
+        return controls_after(item, error.message, 409)
+    return controls_after(item, _("The statement is now: %(state)s.", state=state_label(to_state)))
 
 
 @bp.post("/statements/<int:statement_id>/pause")
@@ -127,7 +127,7 @@ def pause(statement_id: int):
     item = auth.statement_for(statement_id)
     paused = request.form.get("paused") == "1"
     authoring.set_paused(item.id, paused, auth.actor())
-    return _after(item, _("Signing is paused.") if paused else _("Signing is open again."))
+    return controls_after(item, _("Signing is paused.") if paused else _("Signing is open again."))
 
 
 @bp.post("/statements/<int:statement_id>/coordinators")
@@ -137,15 +137,16 @@ def add_coordinator(statement_id: int):
     item = auth.statement_for(statement_id)
     form = AddCoordinatorForm()
     if not form.validate_on_submit():
-        return _after(item, " ".join(map(str, form.email.errors)) or _("Enter an email address."), 422)
+        message = " ".join(map(str, form.email.errors)) or _("Enter an email address.")
+        return controls_after(item, message, 422)
     try:
         authoring.add_coordinator(item.id, form.email.data, auth.actor())
     except authoring.AuthoringError as error:
-        return _after(item, error.message, 422)
-    return _after(item, _("Added."))
+        return controls_after(item, error.message, 422)
+    return controls_after(item, _("Added."))
 
 
-def _after(item: Statement, message: str, status: int = 200):
+def controls_after(item: Statement, message: str, status: int = 200):
     """htmx: the refreshed control panel with the message; a plain browser: 303 to the overview."""
     db.session.expire_all()
     item = db.session.get(Statement, item.id)

@@ -53,15 +53,19 @@ def translation(statement_id: int, lang: str):
     form = TranslationForm(obj=tr if request.method == "GET" else None)
     if request.method == "POST" and request.form.get("action") == "preview":
         return render_template("manage/translation.html", **_context(item, lang, form, previewing=True))
+    # "Publish this language" submits this form: what is published is what is on screen, saved first.
+    publishing = request.form.get("action") == "publish"
     if form.validate_on_submit():
         try:
             translating.save(item.id, translating.TranslationInput(
                 lang=lang, title=form.title.data, summary=form.summary.data or "",
                 body_md=(form.body_md.data or "").replace("\r\n", "\n")), auth.actor())
+            if publishing:
+                translating.set_published(item.id, lang, True, auth.actor())
         except AuthoringError as error:
             attach(form, error, fallback="title")
         else:
-            flash(_("Saved."), "info")
+            flash(_("Saved and published.") if publishing else _("Saved."), "info")
             return redirect(url_for(".translation", statement_id=item.id, lang=lang), code=303)
     return render("manage/translation.html", "manage/_translation_form.html",
                   status=form_status(), **_context(item, lang, form))
