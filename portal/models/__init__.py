@@ -18,6 +18,13 @@ from portal.models.common import (  # noqa: F401
     new_uid,
     utcnow,
 )
+from portal.models.record import (  # noqa: F401
+    Delivery,
+    DeliveryMember,
+    StatementUpdate,
+    TextVersion,
+    UpdateText,
+)
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,

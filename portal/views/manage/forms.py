@@ -89,6 +89,13 @@ class TranslationForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=300)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
     body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=60000)])
+    # Asked once signing has opened (portal/record/amending.py); an answer is required then.
+    change = RadioField(_l("What kind of change is this?"), validators=[Optional()], choices=[
+        SelectChoice("editorial", _l("Editorial: typos or formatting. Published with a public "
+                                     "\"corrected\" note and the changes; no one is asked again.")),
+        SelectChoice("substantive", _l("Substantive: a new version. Published with a public \"amended\" "
+                                       "note and the changes; every signatory is emailed to keep or "
+                                       "withdraw their signature."))])
 
 
 class AddCoordinatorForm(Form):

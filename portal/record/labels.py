@@ -1,0 +1,16 @@
+"""The record's stored codes in words, for pages and emails (needs an application context)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def version_kind(kind: str) -> str:
+    """What kind of version this is, in words."""
+    return {"first": _("first version"), "editorial": _("correction"),
+            "substantive": _("amendment")}.get(kind, kind)
+
+
+def lapse_label(rule: str) -> str:
+    return {"stay": _("they stay, shown as having signed an earlier version"),
+            "remove": _("they leave the list")}.get(rule, rule)
