@@ -14,3 +14,11 @@ def version_kind(kind: str) -> str:
 def lapse_label(rule: str) -> str:
     return {"stay": _("they stay, shown as having signed an earlier version"),
             "remove": _("they leave the list")}.get(rule, rule)
+
+
+def as_of() -> int | None:
+    """``?version=N`` of a list request ("the list as of version N"), or None."""
+    from flask import request
+
+    raw = request.args.get("version", "")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else None

@@ -19,6 +19,8 @@ from portal import tokens
 from portal.extensions import csrf, db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Statement, StatementState
+from portal.record import trust
+from portal.record.labels import as_of
 from portal.signatures import signing
 from portal.signatures.signing import closed_message
 from portal.statements import public
@@ -74,7 +76,7 @@ def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
 def _filters() -> dict:
     return {"q": request.args.get("q", "")[:100].strip(),
             "country": request.args.get("country", "")[:2].upper(),
-            "cursor": request.args.get("after", "")[:1000]}
+            "cursor": request.args.get("after", "")[:1000], "version": as_of()}
 
 
 def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
@@ -86,7 +88,8 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
         abort(400)  # a link this list did not hand out (or another statement's)
     return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
             "form": _sign_form(statement, form) if view.can_sign else None,
-            "countries": countries(g.lang), "key": g.get("key")}
+            "countries": countries(g.lang), "key": g.get("key"),
+            "record": trust.of(statement, view.text.lang, g.lang)}
 
 
 @bp.get("/")

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, request
+import base64
+
+from flask import abort, g, make_response, render_template, request
 
 from portal.extensions import db
 from portal.fragments import render
-from portal.record import diffs, versions
+from portal.record import deliveries, diffs, versions
 from portal.views.statements import bp
 from portal.web import caching
 from portal.web.reading import public_statement, public_view
@@ -48,3 +50,39 @@ def versions_page(slug: str):
                       tr=view.text, history=history, old=old, new=new, lines=lines, key=g.get("key"))
 
     return cached(statement, build, "versions")
+
+
+def _delivery(statement, number: int):
+    found = deliveries.numbered(db.session, statement.id, number)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/s/<slug>/delivered/<int:number>")
+def delivered(slug: str, number: int):
+    """An "as delivered" snapshot: the list as it stood, frozen, and its PDF's SHA-256."""
+    statement = public_statement(slug)
+    delivery = _delivery(statement, number)
+    snapshot = deliveries.snapshot(delivery)
+
+    def build():
+        return render_template("record/delivered.html", statement=statement, delivery=delivery,
+                               snapshot=snapshot, view=public_view(statement), key=g.get("key"))
+
+    return cached(statement, build, f"delivered-{number}")
+
+
+@bp.get("/s/<slug>/delivered/<int:number>.pdf")
+def delivered_pdf(slug: str, number: int):
+    """The snapshot's letter as a PDF, byte for byte as frozen; it never changes."""
+    statement = public_statement(slug)
+    delivery = _delivery(statement, number)
+    response = make_response(delivery.pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{statement.slug}-delivered-{number}.pdf"'
+    response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(delivery.pdf_sha256)).decode()
+    if statement.state == "collecting":
+        return caching.private(response)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
