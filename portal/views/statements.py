@@ -161,6 +161,7 @@ def sign(slug: str):
                 visibility=form.visibility.data, signer_name=form.signer_name.data or "",
                 role=form.role.data or "", website=form.website.data or "",
                 org_type=form.org_type.data or "", authorised=form.authorised.data,
+                keep_informed=form.keep_informed.data,
                 ip=request.remote_addr,
                 honeypot=request.form.get("comment", ""), started=request.form.get("started", ""),
             ))

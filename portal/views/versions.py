@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import base64
 
-from flask import abort, g, make_response, render_template, request
+from flask import abort, g, make_response, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 
 from portal.extensions import db
 from portal.fragments import render
-from portal.record import deliveries, diffs, versions
+from portal.record import deliveries, diffs, updates, versions
+from portal.statements import markdown, public
 from portal.views.statements import bp
 from portal.web import caching
 from portal.web.reading import public_statement, public_view
@@ -86,3 +89,29 @@ def delivered_pdf(slug: str, number: int):
         return caching.private(response)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def feed_entries(statement, lang: str) -> list[dict]:
+    """The statement feed's entries for its deliveries and updates (fields of feeds.Entry)."""
+    page = url_for("statements.show", lang=lang, slug=statement.slug, _external=True)
+    entries = []
+    for delivery in deliveries.of(db.session, statement.id):
+        url = url_for("statements.delivered", lang=lang, slug=statement.slug, number=delivery.number,
+                      _external=True)
+        at = public.iso(delivery.created_at)
+        entries.append(dict(
+            id=url, title=_("Delivered to %(recipient)s", recipient=delivery.recipient), lang=lang, url=url,
+            updated=at, published=at, summary=ngettext(
+                "%(num)s signatory as of %(date)s. SHA-256 of the letter: %(hash)s",
+                "%(num)s signatories as of %(date)s. SHA-256 of the letter: %(hash)s", delivery.count,
+                date=format_date(delivery.delivered_on, format="long"), hash=delivery.pdf_sha256)))
+    for update in updates.timeline(db.session, statement.id):
+        text = update.text(lang, statement.original_lang)
+        if text is None:
+            continue
+        at = public.iso(update.created_at)
+        entries.append(dict(id=f"{page}#update-{update.id}", title=text.title, lang=text.lang,
+                            url=f"{page}#update-{update.id}", updated=at, published=at,
+                            summary=format_date(update.happened_on, format="long"),
+                            content=markdown.render(text.body_md)))
+    return entries

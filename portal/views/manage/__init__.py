@@ -53,6 +53,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     home,
     moderation,
     passwords,
+    record,
     reports,
     sessions,
     statements,
