@@ -11,11 +11,6 @@ def version_kind(kind: str) -> str:
             "substantive": _("amendment")}.get(kind, kind)
 
 
-def lapse_label(rule: str) -> str:
-    return {"stay": _("they stay, shown as having signed an earlier version"),
-            "remove": _("they leave the list")}.get(rule, rule)
-
-
 def as_of() -> int | None:
     """``?version=N`` of a list request ("the list as of version N"), or None."""
     from flask import request
