@@ -28,6 +28,7 @@ class Defaults:
     API_RATE_LIMIT = "300/minute;5000/hour"
     MAX_CONTENT_LENGTH = 64 * 1024
     SIGNER_MAIL_LIMIT = "4/day"  # emails to one address about one statement
+    UPDATE_MAILS_PER_DAY = 2  # updates about one statement emailed to its signatories per 24 hours
     SIGN_ORGANISATIONS_PER_ADDRESS = 5  # organisations one address may sign a statement for
     MAIL_SENDER_THREAD = True
     MAIL_POLL_SECONDS = 30

@@ -86,6 +86,19 @@ def action_label(action: str) -> str:
         "access_changed": _("changed who may sign"),
         "co_initiator_added": _("named a co-initiator"),
         "co_initiator_removed": _("removed a co-initiator"),
+    }.get(action) or record_action(action)
+
+
+def record_action(action: str) -> str:
+    """The record's audit actions (portal/record/) in words."""
+    return {
+        "reconsent_asked": _("asked to keep the signature after an amendment"),
+        "reconsent_kept": _("kept the signature on the amended text"),
+        "reconsent_lapsed": _("did not answer after an amendment"),
+        "delivery_recorded": _("recorded a delivery"),
+        "update_posted": _("posted an update"),
+        "updates_stopped": _("stopped updates"),
+        "record_settings": _("changed the trust and amendment settings"),
     }.get(action, action)
 
 

@@ -41,7 +41,9 @@ def test_document_is_openapi_3_1_with_valid_schemas(api_app):
     for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
     assert set(doc["paths"]) == {f"{API}/statements", f"{API}/statements/{{slug}}",
-                                 f"{API}/statements/{{slug}}/signatories", f"{API}/openapi.json"}
+                                 f"{API}/statements/{{slug}}/signatories", f"{API}/openapi.json",
+                                 *(f"{API}/statements/{{slug}}/{part}" for part in
+                                   ("versions", "deliveries", "updates"))}
 
 
 def test_list_and_detail_match_the_document(client, seeded):

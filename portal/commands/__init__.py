@@ -1,6 +1,7 @@
 """The ``flask`` command line: demo data (demo), the outbox, moderation, counts, coordinators,
 ticks and rate-limit purges (jobs), abuse control (abuse), the roster and invitations
-(network) and the coordinators' digest (notify). Each command is a thin shell around a service."""
+(network), the coordinators' digest (notify) and the record: versions, deliveries and updates
+(record). Each command is a thin shell around a service."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add every command group to ``flask``."""
-    from portal.commands import abuse, jobs, network, notify
+    from portal.commands import abuse, jobs, network, notify, record
 
-    for command in (*jobs.COMMANDS, *abuse.COMMANDS, *network.COMMANDS, *notify.COMMANDS):
+    for command in (*jobs.COMMANDS, *abuse.COMMANDS, *network.COMMANDS, *notify.COMMANDS, *record.COMMANDS):
         app.cli.add_command(command)

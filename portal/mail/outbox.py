@@ -9,6 +9,7 @@ A delivered email keeps no body and no recipient: no working link stays in the d
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import smtplib
@@ -39,9 +40,11 @@ MAX_BACKOFF_SECONDS = 3600
 refused = Namespace().signal("mail-refused")
 
 
-def queue(session: Session, to_addr: str, subject: str, body: str) -> OutboxMail:
-    """Add one email to the outbox inside the caller's transaction."""
-    mail = OutboxMail(to_addr=to_addr, subject=subject, body=body)
+def queue(session: Session, to_addr: str, subject: str, body: str, headers: dict | None = None) -> OutboxMail:
+    """Add one email to the outbox inside the caller's transaction (``headers``: extra ones,
+    such as ``List-Unsubscribe``)."""
+    mail = OutboxMail(to_addr=to_addr, subject=subject, body=body,
+                      headers=json.dumps(headers) if headers else "")
     session.add(mail)
     return mail
 
@@ -61,6 +64,8 @@ def build_message(mail: OutboxMail, sender: str) -> EmailMessage:
     # A stable Message-ID lets receivers drop a copy re-sent after a crash.
     digest = hashlib.sha256(f"{mail.id}:{mail.created_at.isoformat()}".encode()).hexdigest()[:16]
     message["Message-ID"] = f"<outbox-{mail.id}.{digest}@undersigned>"
+    for name, value in (json.loads(mail.headers) if mail.headers else {}).items():
+        message[name] = value
     message.set_content(mail.body)
     return message
 
@@ -157,7 +162,7 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
             # address go. What stays (subject, times, attempts) is what audit and retry need.
             session.execute(
                 update(OutboxMail).where(OutboxMail.id == mail_id)
-                .values(sent_at=utcnow(), claimed_until=None, last_error="", body="", to_addr="")
+                .values(sent_at=utcnow(), claimed_until=None, last_error="", body="", to_addr="", headers="")
                 .execution_options(synchronize_session=False))
         sent += 1
     return sent, failed

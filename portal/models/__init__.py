@@ -26,6 +26,13 @@ from portal.models.network import (  # noqa: F401
     OrganisationContact,
     SignatureSource,
 )
+from portal.models.record import (  # noqa: F401
+    Delivery,
+    DeliveryMember,
+    StatementUpdate,
+    TextVersion,
+    UpdateText,
+)
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,

@@ -78,6 +78,13 @@ class Signature(db.Model):
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id", ondelete="SET NULL"))
     checked_by: Mapped[str] = mapped_column(String(60), default="", server_default="")
     checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The text it was signed on (portal/record/): the version in its language and the original's.
+    text_version: Mapped[int | None] = mapped_column(Integer)
+    original_version: Mapped[int | None] = mapped_column(Integer)
+    # Asked to consent again to this version of the original; cleared by an answer or the lapse.
+    reconsent_version: Mapped[int | None] = mapped_column(Integer)
+    reconsent_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    keep_informed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     statement: Mapped[Statement] = relationship()
 

@@ -72,6 +72,12 @@ class Statement(db.Model):
     count_countries: Mapped[int] = mapped_column(Integer, default=0)  # with a listed signatory (counts.py)
     # Bumped by every change a reader can see; the count's ETag is built on it.
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Trust (portal/record/): who initiated it (one per line) and a public corrections address.
+    initiators: Mapped[str] = mapped_column(Text, default="")
+    corrections_contact: Mapped[str] = mapped_column(String(254), default="")
+    # After a substantive amendment: days to answer, then "stay" (an earlier version) or "remove".
+    reconsent_days: Mapped[int] = mapped_column(Integer, default=14)
+    reconsent_lapse: Mapped[str] = mapped_column(String(8), default="stay")
 
     translations: Mapped[list[StatementTranslation]] = relationship(
         back_populates="statement", cascade="all, delete-orphan", order_by="StatementTranslation.lang"

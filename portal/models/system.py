@@ -41,6 +41,8 @@ class OutboxMail(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    # Extra headers as JSON (List-Unsubscribe on updates); emptied with the body once sent.
+    headers: Mapped[str] = mapped_column(Text, default="")
 
 
 class BlockRule(db.Model):

@@ -41,6 +41,7 @@ from portal.models import (
 )
 from portal.network import access
 from portal.notifications import listed
+from portal.record import versions
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
@@ -73,6 +74,7 @@ class SignRequest:
     honeypot: str = ""
     started: str | None = None
     proven: bool = False  # the address is proven (a personal invitation's link): no confirmation
+    keep_informed: bool = False  # updates on the outcome by email (portal/record/updates.py)
 
 
 class Outcome(enum.StrEnum):
@@ -111,7 +113,8 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
 # Built once: plain Core statements, executed with a row of parameters each time.
 _insert_signatures: dict[str, Insert] = {}
 DETAILS = ("kind", "name", "signer_name", "role", "website", "org_type", "authorised", "country",
-           "visibility", "lang", "sort_key", "search_text", "ip_hash")
+           "visibility", "lang", "sort_key", "search_text", "ip_hash", "keep_informed", "text_version",
+           "original_version")
 
 
 def _insert_signature(session) -> Insert:
@@ -138,6 +141,7 @@ def _values(req: SignRequest, canonical: str, reason: str) -> dict:
         state=SignatureState.fraudulent if reason else SignatureState.pending,
         screen_reason=reason[:200], ip_hash=clients.ip_hash(req.ip), confirmation_sends=1,
         sort_key=listing_key(name, req.visibility, req.country), search_text=fold(name), proposed="",
+        keep_informed=bool(req.keep_informed), text_version=None, original_version=None,
     )
 
 
@@ -176,6 +180,7 @@ def sign(req: SignRequest) -> None:
         # Checked again: the statement may have closed or paused since the read.
         statement = _check(req, session.get(Statement, req.statement_id, populate_existing=True))
         _lock_address(session, statement.id, canonical)
+        values["text_version"], values["original_version"] = versions.numbers(session, statement, req.lang)
         mail = _take(session, statement, values, ready)
         if mail and send:
             queue(session, values["email"], *mail)

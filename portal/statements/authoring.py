@@ -24,6 +24,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.languages import known
 from portal.models import Coordinator, Statement, StatementState, StatementTranslation, as_utc, utcnow
+from portal.record import versions
 from portal.statements import reading as lifecycle
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -245,4 +246,7 @@ def advance(statement_id: int, to_state: str, actor: audit.Actor) -> None:
     if not lifecycle.transition(statement_id, statement.state, to_state, step[1],
                                 actor_id=actor.id, actor=actor.label):
         raise AuthoringError(None, _("Someone else changed this statement meanwhile. Reload and retry."))
+    if to_state == StatementState.collecting:
+        with write() as session:  # signing opens: the texts as they stand are version 1
+            versions.open_record(session, session.get(Statement, statement_id), actor.id)
     db.session.expire_all()

@@ -22,6 +22,7 @@ from portal.models import (
     as_utc,
     utcnow,
 )
+from portal.record.versions import base_of
 from portal.signatures import search
 from portal.text import fold
 
@@ -154,8 +155,11 @@ def read_cursor(statement_id: int, cursor: str) -> int:
 
 
 def signatories(statement: Statement, q: str = "", country: str = "",
-                cursor: str = "", limit: int = 50) -> Page:
+                cursor: str = "", limit: int = 50, version: int | None = None) -> Page:
     """One page of listed signatories in collation order, by keyset (never OFFSET).
+
+    :param version: only those who signed (or kept their signature on) this version of the
+        original or a later one (portal/record/: "the list as of version N").
 
     :param cursor: a ``next_cursor`` of this statement's list (:func:`cursor_for`).
     :raises BadCursor: for any other cursor.
@@ -167,6 +171,9 @@ def signatories(statement: Statement, q: str = "", country: str = "",
     )
     if country:
         query = query.where(Signature.country == country)
+    if version and version > 1:
+        query = query.where(Signature.original_version >= base_of(db.session, statement.id,
+                                                                  statement.original_lang, version))
     needle = fold(q)[:100] if q else ""
     if cursor:
         ident = read_cursor(statement.id, cursor)

@@ -12,6 +12,7 @@ from portal.accounts import audit
 from portal.database import write
 from portal.languages import known
 from portal.models import Statement, StatementTranslation, utcnow
+from portal.record import amending, versions
 from portal.statements.authoring import AuthoringError
 
 
@@ -28,6 +29,7 @@ class TranslationInput:
     title: str
     summary: str = ""
     body_md: str = ""
+    change: str = ""  # "editorial" or "substantive": asked for the original once signing opened
 
 
 def original(statement: Statement) -> StatementTranslation | None:
@@ -85,9 +87,16 @@ def save(statement_id: int, inp: TranslationInput, actor: audit.Actor) -> Statem
             session.add(tr)
         before = "" if created else _describe(tr)
         new = (inp.title.strip(), inp.summary, inp.body_md)
-        changed = (tr.title, tr.summary or "", tr.body_md or "") != new
-        if not changed:
+        if (tr.title, tr.summary or "", tr.body_md or "") == new:
             return tr
+        if not created and versions.same_text(tr, *new):
+            # Only line ends or trailing spaces differ: the same text, so nothing goes stale.
+            tr.title, tr.summary, tr.body_md = new
+            return tr
+        if not created and amending.needs_kind(session, statement, tr) and inp.change not in versions.KINDS:
+            raise AuthoringError("change", _("Signing has opened: say whether this is an editorial "
+                                             "correction or a substantive amendment."))
+        amending.before_change(session, statement, tr, actor.id)
         tr.title, tr.summary, tr.body_md = inp.title.strip(), inp.summary, inp.body_md
         tr.revision = (tr.revision or 0) + 1
         tr.updated_at = utcnow()
@@ -100,8 +109,11 @@ def save(statement_id: int, inp: TranslationInput, actor: audit.Actor) -> Statem
             tr.source_revision = source.revision if source else 0
         if tr.published:
             statement.version += 1
+        session.flush()
+        version = amending.after_change(session, statement, tr, inp.change, actor.id)
         audit.record(session, actor, "translation_saved", statement_id=statement_id,
-                     detail=inp.lang, before=before, after=_describe(tr))
+                     detail=f"{inp.lang} v{version.number} {version.kind}" if version else inp.lang,
+                     before=before, after=_describe(tr))
     return tr
 
 
@@ -124,6 +136,8 @@ def set_published(statement_id: int, lang: str, published: bool, actor: audit.Ac
             raise AuthoringError(None, _("The original of a public statement stays published."))
         tr.published = published
         statement.version += 1
+        if published:
+            amending.after_change(session, statement, tr, "", actor.id)
         audit.record(session, actor, "translation_published" if published else "translation_unpublished",
                      statement_id=statement_id, detail=lang, before="published" if not published else "draft",
                      after="published" if published else "draft")

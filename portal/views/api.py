@@ -152,7 +152,14 @@ def signatories(slug: str):
                   "counts": outputs.counts(view)})
 
 
+# Public names for the record's routes (portal/views/api_record.py).
+json_answer, public_statement_or_404 = _json, _found
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
     return _json(document(), max_age=3600)
+
+
+from portal.views import api_record  # noqa: E402,F401  (routes register on bp)

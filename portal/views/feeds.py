@@ -94,6 +94,10 @@ def statement(slug: str):
     view = public_view(found)
     tr = view.text
     entries = [_update_entry(view, update) for update in outputs.updates(found)]
+    from portal.views.versions import feed_entries  # deliveries and updates (portal/record/)
+
+    entries = sorted([*entries, *(Entry(**item) for item in feed_entries(found, g.lang))],
+                     key=lambda entry: entry.updated, reverse=True)
     body = render_template(
         "feeds/feed.xml", entries=entries, title=tr.title, title_lang=tr.lang,
         subtitle=_("Updates on this joint statement"),

@@ -100,6 +100,8 @@ class SignForm(DetailsForm):
                           check_deliverability=False)],
     )
     authorised = BooleanField(_l("I am authorised to sign on behalf of this organisation"))
+    keep_informed = BooleanField(_l("Keep me informed: email me updates on what comes of this statement"),
+                                 default=False)
 
     def validate_signer_name(self, field):
         if self.kind.data == Kind.organisation and not field.data:

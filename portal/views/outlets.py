@@ -11,6 +11,7 @@ from flask_babel import ngettext
 
 from portal.languages import known, ui_language
 from portal.models import Statement, utcnow
+from portal.record import trust
 from portal.statements import outputs
 from portal.web.headers import CSP
 from portal.web.locale import pull_lang
@@ -73,7 +74,7 @@ def letter(slug: str):
     letter = outputs.letter(view, current_app.config["PRINT_MAX_SIGNATORIES"])
     response = make_response(render_template(
         "outlets/print.html", view=view, statement=statement, tr=view.text, letter=letter,
-        key=g.key, today=utcnow()))
+        key=g.key, today=utcnow(), record=trust.of(statement, view.text.lang, g.lang)))
     return _cache(response, statement)
 
 

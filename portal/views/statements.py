@@ -20,6 +20,8 @@ from portal.extensions import csrf, db
 from portal.fragments import render, wants_fragment
 from portal.models import Kind, Statement, StatementState
 from portal.network import initiators
+from portal.record import trust
+from portal.record.labels import as_of
 from portal.signatures import signing
 from portal.signatures.signing import closed_message
 from portal.statements import public
@@ -75,7 +77,7 @@ def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
 def _filters() -> dict:
     return {"q": request.args.get("q", "")[:100].strip(),
             "country": request.args.get("country", "")[:2].upper(),
-            "cursor": request.args.get("after", "")[:1000]}
+            "cursor": request.args.get("after", "")[:1000], "version": as_of()}
 
 
 def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
@@ -88,7 +90,8 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
     return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
             "form": _sign_form(statement, form) if view.can_sign else None,
             "countries": countries(g.lang), "key": g.get("key"),
-            "initiators": initiators.listed(statement.id), "via": request.values.get("via", "")[:24]}
+            "initiators": initiators.listed(statement.id), "via": request.values.get("via", "")[:24],
+            "record": trust.of(statement, view.text.lang, g.lang)}
 
 
 @bp.get("/")
@@ -160,6 +163,7 @@ def sign(slug: str):
                 visibility=form.visibility.data, signer_name=form.signer_name.data or "",
                 role=form.role.data or "", website=form.website.data or "",
                 org_type=form.org_type.data or "", authorised=form.authorised.data,
+                keep_informed=form.keep_informed.data,
                 ip=request.remote_addr,
                 honeypot=request.form.get("comment", ""), started=request.form.get("started", ""),
             ))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from portal.web import openapi_record as record
+
 DATE = {"type": ["string", "null"], "format": "date-time"}
 LANG = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$"}
 COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
@@ -170,11 +172,12 @@ def document() -> dict:
                 ],
                 "responses": {"200": _ok("SignatoryPage", "One page of signatories.")} | ERRORS,
             }},
+            **record.PATHS,
             "/api/v1/openapi.json": {get: {
                 "operationId": "getOpenApi", "summary": "This document",
                 "responses": {"200": {"description": "The OpenAPI document.",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}},
             }},
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS | record.SCHEMAS},
     }

@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     """Every template filter, global and context value the app's templates use, in one place."""
     from portal import words
     from portal.abuse.screening import fill_stamp
+    from portal.record import labels
     from portal.signatures.signer import proposal
     from portal.web.caching import page_csrf_token
     from portal.web.widgets import country_options
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
         datetime=moment,
         isoutc=isoutc,
         seconds=seconds,
+        day=lambda value: format_date(value, format="long"),  # a calendar date (no time zone)
     )
     app.jinja_env.globals.update(
         name_hint=name_hint, list_separator=list_separator, visibility_label=words.visibility_label,
@@ -94,4 +96,5 @@ def init_app(app: Flask) -> None:
         action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
         fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
         country_options=country_options, channel_label=words.channel_label,
+        version_kind=labels.version_kind,
     )

@@ -56,6 +56,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     moderation,
     notifications,
     passwords,
+    record,
     reports,
     roster,
     sessions,

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -89,6 +90,13 @@ class TranslationForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=300)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
     body_md = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=60000)])
+    # Asked once signing has opened (portal/record/amending.py); an answer is required then.
+    change = RadioField(_l("What kind of change is this?"), validators=[Optional()], choices=[
+        SelectChoice("editorial", _l("Editorial: typos or formatting. Published with a public "
+                                     "\"corrected\" note and the changes; no one is asked again.")),
+        SelectChoice("substantive", _l("Substantive: a new version. Published with a public \"amended\" "
+                                       "note and the changes; every signatory is emailed to keep or "
+                                       "withdraw their signature."))])
 
 
 class AddCoordinatorForm(Form):
@@ -141,3 +149,31 @@ class CriteriaForm(Form):
     since = DateTimeLocalField(_l("From (UTC)"), validators=[Optional()])
     until = DateTimeLocalField(_l("Until (UTC)"), validators=[Optional()])
     reason = StringField(_l("Reason (kept in the audit log)"), validators=[Length(max=300)])
+
+
+DAYS = _l("Enter a number of days between 1 and 365.")
+
+
+class RecordSettingsForm(Form):
+    initiators = TextAreaField(_l("Initiating organisations (one per line, shown publicly)"),
+                               validators=[Length(max=16000)])
+    corrections_contact = EmailField(_l("Address for corrections (shown publicly)"),
+                                     validators=[Optional(), Length(max=254)])
+    reconsent_days = IntegerField(_l("Days signatories have to answer after an amendment"), default=14,
+                                  validators=[DataRequired(DAYS), NumberRange(1, 365, DAYS)])
+    reconsent_lapse = RadioField(_l("Those who do not answer in time"), default="stay", choices=[
+        SelectChoice("stay", _l("stay, shown as having signed an earlier version")),
+        SelectChoice("remove", _l("leave the list"))])
+
+
+class DeliveryForm(Form):
+    recipient = StringField(_l("Recipient"), validators=[DataRequired(_l("Enter the recipient.")),
+                                                         Length(max=300)])
+    delivered_on = DateField(_l("Date of delivery"), validators=[DataRequired(_l("Enter a date."))])
+    channel = StringField(_l("Channel (by hand, email, post…)"), validators=[Length(max=100)])
+    note = TextAreaField(_l("Note (for coordinators only)"), validators=[Length(max=5000)])
+
+
+class UpdateForm(Form):
+    happened_on = DateField(_l("Date of the event"), validators=[DataRequired(_l("Enter a date."))])
+    email = BooleanField(_l("Email it to signatories who asked to be kept informed"), default=True)

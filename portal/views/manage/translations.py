@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.fragments import render, wants_fragment
 from portal.languages import direction, known
 from portal.models import Statement
+from portal.record import amending
 from portal.statements import markdown, translating
 from portal.statements.authoring import AuthoringError
 from portal.views.manage import bp, form_status
@@ -28,7 +29,8 @@ def _context(item: Statement, lang: str, form: TranslationForm, **extra) -> dict
     source = translating.original(item)
     return {"statement": item, "lang": lang, "tr": tr, "form": form, "dir": direction(lang),
             "tr_status": translating.status(item, tr), "source": source if source is not tr else None,
-            "preview": markdown.render(form.body_md.data or ""), **extra}
+            "preview": markdown.render(form.body_md.data or ""),
+            "ask_kind": tr is not None and amending.needs_kind(db.session, item, tr), **extra}
 
 
 @bp.get("/statements/<int:statement_id>/translations")
@@ -59,7 +61,8 @@ def translation(statement_id: int, lang: str):
         try:
             translating.save(item.id, translating.TranslationInput(
                 lang=lang, title=form.title.data, summary=form.summary.data or "",
-                body_md=(form.body_md.data or "").replace("\r\n", "\n")), auth.actor())
+                body_md=(form.body_md.data or "").replace("\r\n", "\n"), change=form.change.data or ""),
+                auth.actor())
             if publishing:
                 translating.set_published(item.id, lang, True, auth.actor())
         except AuthoringError as error:
