@@ -28,6 +28,7 @@ class Coordinator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raised at logout: every session issued before it (and any copy of its cookie) ends.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ui_lang: Mapped[str | None] = mapped_column(String(16))  # the workspace language; None: the browser's
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     from portal.abuse.screening import fill_stamp
     from portal.signatures.signer import proposal
     from portal.web.caching import page_csrf_token
+    from portal.web.switcher import language_links
     from portal.web.widgets import country_options
 
     app.jinja_env.filters.update(
@@ -93,5 +94,5 @@ def init_app(app: Flask) -> None:
         state_label=words.state_label, signature_state_label=words.signature_state_label,
         action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
         fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
-        country_options=country_options,
+        country_options=country_options, language_links=language_links,
     )

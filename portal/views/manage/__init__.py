@@ -51,6 +51,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     admin,
     audit,
     home,
+    language,
     moderation,
     passwords,
     reports,

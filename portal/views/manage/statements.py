@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -53,6 +54,8 @@ def _local(statement: Statement, moment):
 def new_statement():
     """Create a statement (a draft)."""
     form = _choices(StatementForm())
+    if request.method == "GET":
+        form.original_lang.data = str(get_locale())  # the workspace language, to begin with
     return _statement_form(form, None, lambda: authoring.create_statement(_input(form), auth.actor()))
 
 
