@@ -69,6 +69,7 @@ def action_label(action: str) -> str:
         "password_changed": _("changed their password"),
         "password_reset_issued": _("issued a password reset link"),
         "password_reset_used": _("set a password through a reset link"),
+        "language_chosen": _("chose the workspace language"),
     }.get(action, action)
 
 

@@ -24,7 +24,7 @@ def select_locale() -> str:
         return ui_language(lang, current_app.config["LANGUAGES"])
     if not has_request_context():  # a service rendering mail from the CLI or the sender
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if request.blueprint == "manage" and (chosen := workspace_language()):
+    if request.blueprint == "manage" and (chosen := g.get("workspace_lang")):
         return chosen
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
