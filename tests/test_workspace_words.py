@@ -93,3 +93,29 @@ def test_statement_overview_isolates_codes_dates_and_zones_in_arabic(client, aut
     assert '<bdi lang="en">English</bdi> <bdi dir="ltr">(en)</bdi>' in page  # not "English (en) · original"
     assert '<bdi><time datetime="2031-12-20T16:00+00:00">' in page
     assert "(Europe/Paris)" not in page and "UTC (" not in page
+
+
+def test_isolation_marks_only_where_the_text_needs_them(app):
+    from portal.words import isolate
+
+    with app.app_context():
+        assert isolate("Reporters United", "en") == "Reporters United"
+        assert isolate("مراسلون متحدون", "ar") == "مراسلون متحدون"
+        assert isolate("Reporters United", "ar") == "\u2068Reporters United\u2069"
+        assert isolate("مراسلون متحدون", "fr") == "\u2068مراسلون متحدون\u2069"
+        assert isolate("Press مراسلون", "en") == "\u2068Press مراسلون\u2069"  # both directions
+        assert isolate("2026", "ar") == "2026"
+
+
+def test_updates_page_for_people_beside_the_feed_and_an_icon(client, make_statement):
+    make_statement(langs=("en", "ar"))
+    page = text_of(client.get("/ar/s/free-the-reporters/updates"))
+    assert '<html lang="ar" dir="rtl"' in page and "أطلقوا سراح الصحفيين" in page
+    assert 'value="http://localhost/ar/s/free-the-reporters/feed.atom"' in page
+    statement = text_of(client.get("/en/s/free-the-reporters"))
+    assert 'href="/en/s/free-the-reporters/updates"' in statement and "Updates feed (Atom)" not in statement
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    icon.close()
+    embed = text_of(client.get("/en/s/free-the-reporters/embed"))
+    assert 'rel="icon" href="/static/favicon.svg' in embed

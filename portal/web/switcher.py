@@ -12,7 +12,8 @@ from portal.models import Statement
 
 # Pages about one statement: the same page in another language keeps its URL but the language.
 STATEMENT_PAGES = {"statements.show", "statements.signatories", "statements.thanks", "outlets.embed",
-                   "outlets.letter", "signatures.confirm", "signatures.withdraw", "signatures.manage"}
+                   "outlets.letter", "feeds.updates", "signatures.confirm", "signatures.withdraw",
+                   "signatures.manage"}
 # A page reached by a POST that failed (the sign form) switches to the page it came from.
 SAME_AS = {"statements.sign": "statements.show"}
 DROPPED_ARGS = {"after", "lang"}  # a cursor belongs to one language's list
