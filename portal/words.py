@@ -5,8 +5,13 @@ it from here. Needs an application context for the catalogue, never a request.""
 
 from __future__ import annotations
 
+from unicodedata import bidirectional
+
 from babel import Locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from portal.languages import direction
 
 
 def state_label(state: str) -> str:
@@ -86,6 +91,7 @@ def action_label(action: str) -> str:
         "access_changed": _("changed who may sign"),
         "co_initiator_added": _("named a co-initiator"),
         "co_initiator_removed": _("removed a co-initiator"),
+        "language_chosen": _("chose the workspace language"),
     }.get(action) or record_action(action)
 
 
@@ -144,8 +150,14 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def isolate(value: str) -> str:
-    """User text in plain text (an email): wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
-    ISOLATE, the plain-text <bdi>, so a Latin name in an Arabic sentence (or the reverse)
-    cannot reorder the words around it."""
-    return f"\u2068{value}\u2069"
+def isolate(value: str, lang: str | None = None) -> str:
+    """User text in plain text (an email), wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
+    ISOLATE, the plain-text <bdi>, where it needs it: when it holds a letter that runs against
+    the sentence's direction (a Latin name in Arabic, an Arabic one in English), so it cannot
+    reorder the words around it. A name in the sentence's own direction stays as typed: some
+    mail clients show the marks as boxes."""
+    rtl = direction(lang or str(get_locale())) == "rtl"
+    kinds = {bidirectional(ch) for ch in value}
+    if ("L" in kinds and rtl) or (kinds & {"R", "AL"} and not rtl):
+        return f"\u2068{value}\u2069"
+    return value

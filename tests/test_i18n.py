@@ -31,7 +31,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 SAME_AS_ENGLISH = {
     ("fr", "Signatures"), ("fr", "%(num)s organisation"), ("fr", "organisation"), ("fr", "organisations"),
     ("fr", "Invitations"), ("fr", "Organisations"),
-    ("es", "Error %(code)s"), ("es", "Error:"),
+    ("es", "Error %(code)s"), ("es", "Error:"), ("es", "no"),
     *((lang, acronym) for lang in ("fr", "es", "ar", "ru") for acronym in ("CSV", "JSON")),
 }
 # Text that a template may carry outside _(): the product's name and other services' names.

@@ -96,7 +96,7 @@ def test_full_export_has_emails_is_post_only_and_audited(app, client, auth, list
     emails = {r["email"] for r in found}
     assert {"person0@export.example", "wait@export.example", "hidden@export.example"} <= emails
     assert {r["role"] for r in found if r["email"] == "safe@export.example"} == {"'=2+2"}
-    assert {r["state"] for r in found} == {"validated", "confirmed"}
+    assert {r["state"] for r in found} == {"approved", "confirmed, awaiting approval"}
     as_json = auth.post(f"/manage/statements/{listed}/export/full.json")
     assert json.loads(as_json.get_data(as_text=True))["count"] == len(DANGEROUS) + 4
     with app.app_context():

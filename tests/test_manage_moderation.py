@@ -218,12 +218,12 @@ def test_audit_log_lists_and_filters_every_action(app, client, auth, seeded):
     auth.post(f"/manage/statements/{sid}/pause", {"paused": "1"}, page=page)
     log = text_of(client.get("/manage/audit"))
     for action in ("approved", "rejected", "paused"):
-        assert f"<td>{action}" in log
-    assert "Olga Owner" in log and "spoofed" in log and " UTC" in log
+        assert re.search(f"<td[^>]*>{action}", log)
+    assert "Olga Owner" in log and "spoofed" in log and "(UTC)" in log
     only = text_of(client.get("/manage/audit?action=rejected"))
-    assert "<td>rejected" in only and "<td>approved" not in only
+    assert re.search("<td[^>]*>rejected", only) and not re.search("<td[^>]*>approved", only)
     mine = text_of(client.get(f"/manage/audit?statement={sid}&since=2000-01-01&until=2999-12-31"))
-    assert "<td>paused" in mine
+    assert re.search("<td[^>]*>paused", mine)
     none = text_of(client.get("/manage/audit?until=2000-01-01"))
     assert "No entries with these filters." in none
     assert client.get("/manage/audit?since=garbage&before=x").status_code == 200

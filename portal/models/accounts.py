@@ -28,9 +28,9 @@ class Coordinator(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raised at logout: every session issued before it (and any copy of its cookie) ends.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The workspace language, also of their emails (the digest); None: the browser's (emails: the site's).
+    ui_lang: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # The interface language of their emails (the digest); None: the site's default.
-    ui_lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # The digest of their statements' waiting queue (portal/notifications): on or off, an
     # optional queue size that sends it at once, and what the last one reported.
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

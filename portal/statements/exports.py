@@ -18,6 +18,7 @@ from portal.database import write
 from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement, Visibility, as_utc
 from portal.statements.public import shown
+from portal.words import signature_state_label
 
 STREAM_BATCH = 2000  # rows per database fetch and per chunk sent
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -72,6 +73,7 @@ def full_rows(statement: Statement) -> Iterator[dict]:
         row = dict(s._mapping)
         for stamp in ("created_at", "confirmed_at", "moderated_at", "checked_at"):
             row[stamp] = _iso(row[stamp])
+        row["state"] = signature_state_label(row["state"])  # the interface's words: "approved"
         yield row
 
 

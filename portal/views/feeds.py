@@ -107,6 +107,19 @@ def statement(slug: str):
     return _cacheable(body, ATOM)
 
 
+@bp.get("/<lang>/s/<slug>/updates")
+def updates(slug: str):
+    """The same updates as the statement's feed, as a page for people, with the feed's address
+    for a feed reader (a browser shows an Atom file as raw XML)."""
+    found = public_statement(slug, keyed=False)
+    view = public_view(found)
+    entries = [(_update_entry(view, update), update.at) for update in outputs.updates(found)]
+    html = render_template("feeds/updates.html", view=view, statement=found, tr=view.text, key=None,
+                           entries=entries[::-1],
+                           feed_url=url_for("feeds.statement", lang=g.lang, slug=found.slug, _external=True))
+    return _cacheable(html, "text/html; charset=utf-8")
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
     """Public statements in each published translation; never a draft or a collecting one."""

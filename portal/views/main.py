@@ -1,8 +1,8 @@
-"""Site-wide routes: the language redirect and the health check."""
+"""Site-wide routes: the language redirect, the icon and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, current_app, jsonify, redirect, send_from_directory, url_for
 from sqlalchemy import text
 
 from portal.extensions import db
@@ -18,6 +18,13 @@ def index():
     response.vary.add("Cookie")
     response.vary.add("Accept-Language")
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where a browser looks for it unasked (an embedding page, a feed reader)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
 
 
 @bp.get("/healthz")

@@ -16,6 +16,7 @@ from portal.signatures.signing import Outcome
 from portal.statements import public
 from portal.views.forms import DetailsForm
 from portal.web.refusals import attach
+from portal.web.switcher import chosen_language
 from portal.web.widgets import CountrySelect
 
 bp = Blueprint("signatures", __name__)
@@ -29,8 +30,17 @@ def _signature(purpose: str, token: str) -> Signature:
         signature = signer.by_token(db.session, "manage", token)
     if not signature:
         abort(404)
-    g.lang = ui_language(signature.lang)
+    # The signer's language, or the one picked in the switcher (kept on this page's forms).
+    g.chosen_lang = chosen_language(signature.statement)
+    g.lang = g.chosen_lang or ui_language(signature.lang)
+    g.page_statement = signature.statement
     return signature
+
+
+@bp.url_defaults
+def _keep_lang(endpoint, values):
+    if g.get("chosen_lang") and "lang" not in values:
+        values["lang"] = g.chosen_lang
 
 
 def _pressed(signature: Signature) -> bool:
@@ -47,7 +57,7 @@ def _pressed(signature: Signature) -> bool:
 def _page(template: str, fragment: str, signature: Signature, status: int = 200, **context):
     statement = signature.statement
     response = render(template, fragment, status=status, signature=signature, statement=statement,
-                      tr=public.text_for(statement, signature.lang)[0],
+                      tr=public.text_for(statement, g.get("chosen_lang") or signature.lang)[0],
                       can_sign=public.signing(statement).open, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

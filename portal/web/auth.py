@@ -49,11 +49,14 @@ def log_in(coordinator: Coordinator) -> None:
 
     With server-side sessions the session's id changes too, so an id planted before login
     (fixation) or copied from before it is worth nothing afterwards."""
+    chosen = session.get("ui_lang")  # a workspace language picked on the login page stays
     session.clear()
     rotate = getattr(session, "rotate", None)
     if rotate is not None:
         rotate()
     now = _stamp(utcnow())
+    if chosen:
+        session["ui_lang"] = chosen
     session.update(coordinator_id=coordinator.id, sid=secrets.token_urlsafe(16), login_at=now,
                    seen_at=now, pw=_fingerprint(coordinator), epoch=coordinator.session_epoch)
     session.permanent = False

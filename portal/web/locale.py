@@ -1,9 +1,10 @@
 """The request's language: the URL's ``<lang>`` picks the text and, if it has a catalogue, the
-interface; the workspace and ``/`` follow the cookie or ``Accept-Language``."""
+interface; the workspace follows the coordinator's choice, and it and ``/`` the cookie or
+``Accept-Language``."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 
 from portal.languages import direction, known, ui_language
 
@@ -23,7 +24,20 @@ def select_locale() -> str:
         return ui_language(lang, current_app.config["LANGUAGES"])
     if not has_request_context():  # a service rendering mail from the CLI or the sender
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint == "manage" and (chosen := g.get("workspace_lang")):
+        return chosen
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def workspace_language() -> str | None:
+    """The workspace language last chosen in this session, else the logged-in coordinator's."""
+    from portal.web.auth import current_coordinator
+
+    me = current_coordinator()
+    for chosen in (session.get("ui_lang"), me.ui_lang if me else None):
+        if chosen in current_app.config["LANGUAGES"]:
+            return chosen
+    return None
 
 
 def best_language() -> str:

@@ -19,6 +19,7 @@ def public_statement(slug: str, keyed: bool = True) -> Statement:
         abort(404)
     g.key = key if statement.state == "collecting" else None
     g.form_token = tokens.form_token(statement.slug)
+    g.page_statement = statement  # the language switcher offers the languages it exists in
     return statement
 
 

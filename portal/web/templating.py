@@ -4,7 +4,6 @@ numbers, Markdown, stored codes in words, and the page's tokens."""
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from flask import Flask, g
@@ -15,6 +14,7 @@ from markupsafe import Markup
 from portal.models import Statement, as_utc
 from portal.statements import markdown
 from portal.text import country_name
+from portal.web.moments import local_text, when, zone_label
 
 
 def _lang() -> str:
@@ -28,15 +28,8 @@ def number(value: int) -> str:
 
 def moment(value, zone: str | None = None) -> str:
     """Long date and short time in ``zone`` (UTC by default), then the zone's name, for the locale."""
-    try:
-        tz = ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
-    local, locale = as_utc(value).astimezone(tz), get_locale()
-    pattern = str(locale.datetime_formats["long"]).replace("'", "")
-    text = pattern.replace("{0}", dates.format_time(local, "short", locale=locale)).replace(
-        "{1}", dates.format_date(local, "long", locale=locale))
-    return f"{text} ({dates.get_timezone_name(local, width='long', locale=locale)})"
+    local, text = local_text(value, zone, "long")
+    return f"{text} ({dates.get_timezone_name(local, width='long', locale=get_locale())})"
 
 
 def list_separator() -> str:
@@ -74,7 +67,9 @@ def init_app(app: Flask) -> None:
     from portal.abuse.screening import fill_stamp
     from portal.record import labels
     from portal.signatures.signer import proposal
+    from portal.web import changes
     from portal.web.caching import page_csrf_token
+    from portal.web.switcher import language_links
     from portal.web.widgets import country_options
 
     app.jinja_env.filters.update(
@@ -87,6 +82,8 @@ def init_app(app: Flask) -> None:
         date=lambda moment: format_date(as_utc(moment), format="long"),
         datetime=moment,
         isoutc=isoutc,
+        when=when,
+        zone=zone_label,
         seconds=seconds,
         day=lambda value: format_date(value, format="long"),  # a calendar date (no time zone)
     )
@@ -96,5 +93,7 @@ def init_app(app: Flask) -> None:
         action_label=words.action_label, reason_labels=words.reason_labels, proposal=proposal,
         fill_stamp=fill_stamp, page_csrf_token=page_csrf_token,
         country_options=country_options, channel_label=words.channel_label,
-        version_kind=labels.version_kind,
+        version_kind=labels.version_kind, language_links=language_links, actor_name=changes.actor_name,
+        state_words=changes.state_words, detail_words=changes.detail_words, changes=changes.changes,
+        language_with_code=changes.language,
     )

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, make_response, redirect, request
 
 from portal.fragments import wants_fragment
 from portal.web import auth
+from portal.web.locale import workspace_language
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -29,8 +30,10 @@ def see_other(url: str) -> Response:
 
 @bp.before_request
 def _language() -> None:
-    # The workspace speaks the browser's language; no statement URL picks it here.
+    # The workspace speaks the coordinator's chosen language, else the browser's; no statement
+    # URL picks it here. Worked out now, while the account is loaded (an export streams later).
     g.pop("lang", None)
+    g.workspace_lang = workspace_language()
 
 
 @bp.after_request
@@ -53,6 +56,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     entries,
     home,
     invitations,
+    language,
     moderation,
     notifications,
     passwords,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -15,6 +16,7 @@ from portal.statements import authoring, public, translating
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import EDITOR_LANGUAGES, AddCoordinatorForm, StatementForm
 from portal.web import auth
+from portal.web.moments import zone_choices
 from portal.web.refusals import attach
 from portal.words import language_name, state_label
 
@@ -22,7 +24,7 @@ from portal.words import language_name, state_label
 def _choices(form: StatementForm) -> StatementForm:
     form.original_lang.choices = [SelectChoice(code, f"{language_name(code)} ({code})")
                                   for code in EDITOR_LANGUAGES]
-    form.time_zone.choices = [SelectChoice(zone, zone) for zone in authoring.time_zones()]
+    form.time_zone.choices = zone_choices(form.time_zone.data)
     return form
 
 
@@ -53,6 +55,8 @@ def _local(statement: Statement, moment):
 def new_statement():
     """Create a statement (a draft)."""
     form = _choices(StatementForm())
+    if request.method == "GET":
+        form.original_lang.data = str(get_locale())  # the workspace language, to begin with
     return _statement_form(form, None, lambda: authoring.create_statement(_input(form), auth.actor()))
 
 
@@ -95,11 +99,12 @@ def overview(item: Statement) -> dict:
 def edit_statement(statement_id: int):
     """Change a statement's settings."""
     item = auth.statement_for(statement_id)
-    form = _choices(StatementForm(obj=None if request.method == "POST" else item))
+    form = StatementForm(obj=None if request.method == "POST" else item)
     if request.method == "GET":
         form.deadline.data = _local(item, item.deadline_at)
         form.publish_at.data = _local(item, item.publish_at)
         form.time_zone.data = item.deadline_tz or "UTC"
+    _choices(form)
     del form.title
     return _statement_form(form, item,
                            lambda: authoring.update_statement(item.id, _input(form), auth.actor()))
