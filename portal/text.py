@@ -55,10 +55,25 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Letters that readers type interchangeably, per script, beyond what NFKD and dropping marks
+# already fold (Arabic hamza seats and madda, harakat, Russian "ё", Latin accents): Arabic
+# tā' marbūṭa and hā', alif maqṣūra and yā', alif waṣla; the Persian and Urdu forms of kāf,
+# yā' and hā'. The tatweel (a stretching stroke) is dropped.
+SEARCH_LETTERS = str.maketrans({"\u0629": "\u0647", "\u0649": "\u064a", "\u0671": "\u0627",
+                                "\u06cc": "\u064a", "\u06a9": "\u0643", "\u06c1": "\u0647",
+                                "\u0640": None})
+
+
 def fold(value: str) -> str:
-    """Case- and accent-insensitive form used for search."""
+    """Case-, accent- and spelling-insensitive form used for search, per script.
+
+    NFKD then without combining marks (Latin accents, Russian "ё" as "е", Arabic harakat,
+    hamza and madda on alif: "أ", "إ", "آ" as "ا"), :data:`SEARCH_LETTERS`, case folded,
+    white space collapsed. Stored in ``Signature.search_text``; a change here needs the
+    column recomputed (as migration 0011 does).
+    """
     decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(SEARCH_LETTERS)
     return " ".join(stripped.casefold().split())
 
 

@@ -115,7 +115,7 @@ def test_cursor_round_trip_and_binding(app):
         for ident in (1, 2, 3, 255, 256, 2**31 - 1):
             cursor = statements.cursor_for(7, ident)
             assert len(cursor) == statements.CURSOR_LENGTH == 22
-            assert statements.read_cursor(7, cursor) == ident
+            assert statements.read_cursor(7, cursor)[0] == ident
             with pytest.raises(statements.BadCursor):
                 statements.read_cursor(8, cursor)
             seen.add(cursor)

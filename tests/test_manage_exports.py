@@ -41,7 +41,7 @@ def test_neutralise(value, expected):
 
 
 def rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_public_csv_neutralises_formulas_and_holds_no_contact(client, auth, listed):
@@ -58,7 +58,8 @@ def test_public_csv_neutralises_formulas_and_holds_no_contact(client, auth, list
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     assert "'=HYPERLINK(\"http://evil.example\")" in names and "'-2+3" in names and "Safe Org, Ltd." in names
     assert "" in names  # the country-only signatory is listed without a name
-    assert set(rows(response)[0]) == {"name", "kind", "country", "org_type", "launch", "signed_on"}
+    assert set(rows(response)[0]) == {"name", "kind", "country", "country_name", "org_type", "launch",
+                                      "signed_on"}
 
 
 def test_exports_are_streamed_in_batches(app, client, auth, listed, people, monkeypatch):
@@ -70,7 +71,7 @@ def test_exports_are_streamed_in_batches(app, client, auth, listed, people, monk
     response = client.get(f"/manage/statements/{listed}/export/public.csv", buffered=False)
     assert response.is_streamed
     chunks = list(response.response)
-    assert len(chunks) >= (len(DANGEROUS) + 2) // 2 and chunks[0].startswith(b"name,kind,country")
+    assert len(chunks) >= (len(DANGEROUS) + 2) // 2 and chunks[0].startswith(b"\xef\xbb\xbfname,kind,country")
     assert b"".join(chunks).count(b"\r\n") == len(DANGEROUS) + 3  # the header and every listed row
     empty = add_statement(app, "nobody-yet", people.owner)
     data = json.loads(client.get(f"/manage/statements/{empty}/export/public.json").get_data(as_text=True))

@@ -1,8 +1,9 @@
 """Signatory search that stays fast at a million names: FTS5 on SQLite, pg_trgm on PostgreSQL.
 
 ``Signature.search_text`` holds the case- and accent-folded name (:func:`portal.text.fold`).
-A query of three characters or more matches any substring of it through a trigram index;
-a shorter one matches the start of the name through a B-tree index.
+A query's words match in any order: each word of three characters or more matches any
+substring of it through a trigram index (shorter words then filter those rows); a query
+with only shorter words matches the start of the name through a B-tree index.
 
 :func:`install` creates the indexes (and on SQLite the FTS5 table and the triggers that keep
 it in step with ``signatures``). It runs by itself after ``db.create_all()`` creates the
@@ -11,7 +12,7 @@ table, and a migration calls it with its connection. It is idempotent.
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, Select, column, event, func, select, text
+from sqlalchemy import Integer, Select, and_, column, event, func, select, text, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -72,25 +73,46 @@ def _after_create(_table, connection: Connection, **_kw) -> None:
     install(connection)
 
 
+def words(needle: str) -> tuple[list[str], list[str]]:
+    """The folded query's words: those long enough for the trigram index, and the others.
+    Short words alone ("an vi") that make a long enough query are matched as one string."""
+    parts = list(dict.fromkeys(needle.split()))
+    long = [w for w in parts if len(w) >= MIN_TRIGRAM]
+    if not long and len(needle) >= MIN_TRIGRAM:
+        return [needle], []
+    return long, [w for w in parts if len(w) < MIN_TRIGRAM]
+
+
+def _fts_query(long: list[str]) -> str:
+    """An FTS5 query: every word as a quoted string (a substring, through the trigrams), ANDed."""
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in long)
+
+
+def _contains_all(parts: list[str]) -> ColumnElement[bool]:
+    return and_(true(), *(Signature.search_text.like(f"%{escape_like(w)}%", escape="\\") for w in parts))
+
+
 def condition(needle: str, dialect: str) -> ColumnElement[bool]:
-    """The WHERE clause for signatories whose folded name contains ``needle`` (already folded)."""
-    folded = Signature.search_text
-    if len(needle) < MIN_TRIGRAM:
+    """The WHERE clause for signatories whose folded name contains every word of ``needle``
+    (already folded), in any order. A query with no word of :data:`MIN_TRIGRAM` letters
+    matches the start of the name instead."""
+    long, short = words(needle)
+    if not long:
         if dialect == "sqlite":
             # A range, not LIKE: SQLite's LIKE ignores case, so it could not use the index.
-            return folded.between(needle, needle + "\U0010ffff")
-        return folded.like(escape_like(needle) + "%", escape="\\")
+            return Signature.search_text.between(needle, needle + "\U0010ffff")
+        return Signature.search_text.like(escape_like(needle) + "%", escape="\\")
     if dialect == "sqlite":
-        phrase = '"' + needle.replace('"', '""') + '"'
-        return Signature.id.in_(
+        return and_(Signature.id.in_(
             text("SELECT rowid FROM signatures_fts WHERE signatures_fts MATCH :phrase")
-            .bindparams(phrase=phrase).columns(column("rowid", Integer))
-        )
-    return folded.like(f"%{escape_like(needle)}%", escape="\\")
+            .bindparams(phrase=_fts_query(long)).columns(column("rowid", Integer))
+        ), _contains_all(short))
+    return _contains_all(long + short)
 
 
 def first_matches(listing: Select, needle: str, n: int) -> list[Signature]:
-    """The first ``n`` signatures of ``listing`` (ordered by sort key and id) whose name matches.
+    """The first ``n`` signatures of ``listing`` (ordered by sort key and id, either way)
+    whose name holds every word of ``needle``.
 
     Two plans, chosen by how many names match, counted through the index up to :data:`FEW`:
     a rare word is looked up through the trigram index and its few rows sorted; a common one
@@ -103,19 +125,18 @@ def first_matches(listing: Select, needle: str, n: int) -> list[Signature]:
     dialect = session.get_bind().dialect.name
     matched = condition(needle, dialect)
     public = Signature.visibility == Visibility.full
-    if len(needle) < MIN_TRIGRAM:
+    long, short = words(needle)
+    if not long:
         return list(session.scalars(listing.where(public, matched).limit(n)))
     if dialect == "sqlite":
-        phrase = '"' + needle.replace('"', '""') + '"'
         found = session.execute(text(
             "SELECT count(*) FROM (SELECT 1 FROM signatures_fts WHERE signatures_fts MATCH :phrase "
-            "LIMIT :few)"), {"phrase": phrase, "few": FEW}).scalar_one()
+            "LIMIT :few)"), {"phrase": _fts_query(long), "few": FEW}).scalar_one()
     else:
         found = session.execute(select(func.count()).select_from(
             select(Signature.id).where(matched).offset(0).limit(FEW).subquery())).scalar_one()
     if found >= FEW:
-        scan = Signature.search_text.like(f"%{escape_like(needle)}%", escape="\\")
-        return list(session.scalars(listing.where(public, scan).limit(n)))
+        return list(session.scalars(listing.where(public, _contains_all(long + short)).limit(n)))
     if dialect == "postgresql":
         # OFFSET 0 keeps the planner from folding the lookup into a scan of the list in order.
         matched = Signature.id.in_(select(Signature.id).where(matched).offset(0))

@@ -1,7 +1,10 @@
 """Signatory exports: public fields, or everything with contact emails (audit logged).
 
 CSV cells that a spreadsheet would read as a formula are neutralised with a leading
-apostrophe (OWASP "CSV injection").
+apostrophe (OWASP "CSV injection"). CSV and XLSX are for people: the CSV starts with a UTF-8
+byte order mark (without it, Excel reads Arabic and Cyrillic as another encoding), each
+country code has its name in the export's language beside it, and yes/no stand for
+true/false. JSON keeps its types.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -19,6 +23,7 @@ from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement, Visibility, as_utc
 from portal.statements.public import shown
 from portal.words import signature_state_label
+from portal.text import country_name
 
 STREAM_BATCH = 2000  # rows per database fetch and per chunk sent
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -29,6 +34,41 @@ FULL_FIELDS = ["id", "uid", "state", "kind", "name", "signer_name", "role", "aut
 
 
 _FORMULA_FIRST = frozenset(FORMULA_START)
+BOM = "\ufeff"
+YES_NO_FIELDS = ("launch", "authorised")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """How a spreadsheet export writes for people: in ``lang``, with its words for yes and no."""
+
+    lang: str
+    yes: str
+    no: str
+
+
+def for_people(rows: Iterable[dict], fields: list[str], labels: Labels) -> tuple[Iterator[dict], list[str]]:
+    """The rows with ``country_name`` beside ``country`` and yes/no for true/false (None stays
+    empty: a country-only signatory's launch flag is not shown)."""
+    at = fields.index("country") + 1
+    columns = [*fields[:at], "country_name", *fields[at:]]
+
+    def rewritten() -> Iterator[dict]:
+        names: dict[str, str] = {}
+        for row in rows:
+            row = dict(row)
+            code = row["country"] or ""
+            if code and code not in names:
+                names[code] = country_name(code, labels.lang)
+            row["country_name"] = names.get(code, "")
+            for key in YES_NO_FIELDS:
+                if isinstance(row.get(key), bool):
+                    row[key] = labels.yes if row[key] else labels.no
+            yield row
+
+    return rewritten(), columns
 
 
 def neutralise(value: object) -> object:
@@ -78,8 +118,9 @@ def full_rows(statement: Statement) -> Iterator[dict]:
 
 
 def to_csv(rows: Iterable[dict], fields: list[str]) -> Iterator[str]:
-    """The CSV in chunks of STREAM_BATCH rows, header first."""
-    buffer = io.StringIO()
+    """The CSV in chunks of STREAM_BATCH rows, byte order mark and header first."""
+    buffer = io.StringIO(BOM)
+    buffer.seek(0, io.SEEK_END)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)
     for number, row in enumerate(rows, 1):
@@ -100,10 +141,12 @@ def to_json(statement: Statement, rows: Iterable[dict]) -> Iterator[str]:
     yield '\n], "count": ' + str(count) + "}\n"
 
 
-def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor) -> tuple[Iterator[str], str]:
+def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor,
+           labels: Labels | None = None) -> tuple[Iterable, str]:
     """An export, produced while it is sent; a full one (with emails) is written to the audit
     log first.
 
+    :param fmt: ``csv``, ``xlsx`` (both written for people by ``labels``) or ``json``.
     :returns: (the body in chunks, media type)
     """
     full = scope == "full"
@@ -114,6 +157,12 @@ def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor) -> tu
             audit.record(session, actor, "exported_full", statement_id=statement.id,
                          detail=f"{fmt}, {total} rows")
     rows = full_rows(statement) if full else public_rows(statement)
-    if fmt == "csv":
-        return to_csv(rows, FULL_FIELDS if full else PUBLIC_FIELDS), "text/csv; charset=utf-8"
-    return to_json(statement, rows), "application/json"
+    if fmt == "json":
+        return to_json(statement, rows), MEDIA_TYPES[fmt]
+    labels = labels or Labels("en", "yes", "no")
+    rows, fields = for_people(rows, FULL_FIELDS if full else PUBLIC_FIELDS, labels)
+    if fmt == "xlsx":
+        from portal.statements import sheets
+
+        return sheets.to_xlsx(rows, fields, labels.lang), MEDIA_TYPES[fmt]
+    return to_csv(rows, fields), MEDIA_TYPES[fmt]

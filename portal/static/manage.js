@@ -92,3 +92,23 @@
     }
   });
 }());
+
+// "Copy the text" beside a read-only text block (the press-release list): shown only with
+// JavaScript, since without it the text is selected and copied by hand.
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector(".copy-status");
+    if (!source || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        if (status) { status.textContent = status.getAttribute("data-copied"); }
+      }, function () {
+        source.focus();
+        source.select();
+      });
+    });
+  });
+})();

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from portal.languages import known, ui_language
 from portal.models import Statement, utcnow
 from portal.record import trust
-from portal.statements import outputs
+from portal.statements import outputs, press
 from portal.web.headers import CSP
 from portal.web.locale import pull_lang
 from portal.web.reading import public_statement, public_view
@@ -68,14 +68,40 @@ def badge(slug: str):
 
 @bp.get("/<lang>/s/<slug>/print")
 def letter(slug: str):
-    """The statement as a letter: its text, the date and every listed signatory by country."""
+    """The statement as a letter: its text, the date and every listed signatory, by country
+    or (``?list=flat``) in one compact list by name."""
     statement = public_statement(slug)
     view = public_view(statement)
-    letter = outputs.letter(view, current_app.config["PRINT_MAX_SIGNATORIES"])
+    flat = request.args.get("list") == "flat"
+    limit = current_app.config["PRINT_MAX_SIGNATORIES"]
+    letter = press.flat(view, limit) if flat else outputs.letter(view, limit)
     response = make_response(render_template(
         "outlets/print.html", view=view, statement=statement, tr=view.text, letter=letter,
-        key=g.key, today=utcnow(), record=trust.of(statement, view.text.lang, g.lang)))
+        key=g.key, today=utcnow(), flat=flat, record=trust.of(statement, view.text.lang, g.lang)))
     return _cache(response, statement)
+
+
+@bp.get("/<lang>/s/<slug>/print-pages.css")
+def page_margins(slug: str):
+    """The letter's running title, address and page numbers, in ``@page`` margin boxes: a
+    stylesheet of this origin, since the CSP allows no inline style."""
+    statement = public_statement(slug)
+    view = public_view(statement)
+    address = url_for("statements.show", lang=g.lang, slug=statement.slug, _external=True)  # never the key
+    numbers = _("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    response = make_response(render_template(
+        "outlets/print-pages.css", title=css_string(view.text.title), address=css_string(address),
+        numbers=" ".join(css_string(part) if i % 2 == 0 else f"counter({part})"
+                         for i, part in enumerate(numbers.split("\0")) if part)))
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    return _cache(response, statement, max_age=300)
+
+
+def css_string(value: str) -> str:
+    """A CSS string literal that no value can break out of: every character but ASCII letters,
+    digits and spaces as a hexadecimal escape (with the space that ends an escape)."""
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x} "
+                         for c in value) + '"'
 
 
 @bp.get("/<lang>/s/<slug>/qr.svg")

@@ -77,7 +77,14 @@ def _sign_form(statement: Statement, form: SignForm | None = None) -> SignForm:
 def _filters() -> dict:
     return {"q": request.args.get("q", "")[:100].strip(),
             "country": request.args.get("country", "")[:2].upper(),
-            "cursor": request.args.get("after", "")[:1000], "version": as_of()}
+            "cursor": request.args.get("after", "")[:1000], "before": request.args.get("before", "")[:1000],
+            "version": as_of()}
+
+
+def _listed_countries(statement: Statement) -> list[tuple[str, str, int]]:
+    """The filter's choices: countries with listed signatories, by name, with their counts."""
+    counts = service.listed_countries(statement)
+    return [(code, name, counts[code]) for code, name in countries(g.lang) if code in counts]
 
 
 def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
@@ -89,7 +96,7 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
         abort(400)  # a link this list did not hand out (or another statement's)
     return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
             "form": _sign_form(statement, form) if view.can_sign else None,
-            "countries": countries(g.lang), "key": g.get("key"),
+            "countries": _listed_countries(statement), "key": g.get("key"),
             "initiators": initiators.listed(statement.id), "via": request.values.get("via", "")[:24],
             "record": trust.of(statement, view.text.lang, g.lang)}
 
@@ -127,8 +134,17 @@ def show(slug: str):
 def signatories(slug: str):
     """A page of the list, with search and the country filter."""
     statement = public_statement(slug)
-    return _cached(statement) or _cached(statement, render(
-        "statements/signatories.html", "statements/_signatories.html", **_page_context(statement)))
+    if unchanged := _cached(statement):
+        return unchanged
+    context = _page_context(statement)
+    response = render("statements/signatories.html", "statements/_signatories.html", **context)
+    if wants_fragment():
+        # The address bar gets the statement page at this position, which reloads whole.
+        filters = context["filters"]
+        response.headers["HX-Push-Url"] = url_for(
+            ".show", slug=slug, key=g.get("key"), q=filters["q"] or None, country=filters["country"] or None,
+            after=filters["cursor"] or None, before=filters["before"] or None)
+    return _cached(statement, response)
 
 
 @bp.get("/s/<slug>/count")
