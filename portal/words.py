@@ -69,6 +69,11 @@ def action_label(action: str) -> str:
         "password_changed": _("changed their password"),
         "password_reset_issued": _("issued a password reset link"),
         "password_reset_used": _("set a password through a reset link"),
+        "contact_key_set": _("registered the contact key"),
+        "contacts_resealed": _("re-sealed contacts to a new key"),
+        "crackdown": _("crackdown switch: a country's signatories no longer listed"),
+        "crackdown_lowered": _("no longer listed, by the crackdown switch"),
+        "crackdown_lifted": _("shown again, by the signer"),
     }.get(action, action)
 
 

@@ -45,6 +45,11 @@ def _decode(text: str, prefix: str, other: str, what: str) -> bytes:
     return raw
 
 
+def is_private(text: str) -> bool:
+    """True if ``text`` looks like a private key (to refuse it by name, never to store it)."""
+    return "".join(text.split()).startswith(PRIVATE_PREFIX)
+
+
 def public_key(text: str) -> PublicKey:
     """:raises KeyFormatError: not a public key (a private key is refused by name)."""
     return PublicKey(_decode(text, PUBLIC_PREFIX, PRIVATE_PREFIX, "public"))

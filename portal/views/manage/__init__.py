@@ -54,6 +54,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     moderation,
     passwords,
     reports,
+    safety,
     sessions,
     statements,
     surges,
