@@ -15,7 +15,9 @@ from portal.web import auth
 @auth.login_required
 def exports(statement_id: int):
     """The export choices."""
-    return render_template("manage/exports.html", statement=auth.statement_for(statement_id))
+    item = auth.statement_for(statement_id)
+    return render_template("manage/exports.html", statement=item,
+                           sealed=service.sealed_note(item)["contacts"]["sealed"])
 
 
 def _download(statement_id: int, scope: str, fmt: str):
