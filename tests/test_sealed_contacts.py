@@ -296,3 +296,57 @@ def test_reseal_moves_every_contact_to_a_new_key_offline(app, runner, tmp_path):
     # Run again, the import changes nothing: each row already moved on from what went out.
     assert "0 contacts" in runner.invoke(args=back).output
     assert offline.unseal_export(keys.private_key(old_private), "email,email_sealed\r\n").unsealed == 0
+
+
+def test_the_workspace_registers_a_key_and_every_coordinator_sees_the_change(app, client, people):
+    from manage_fixtures import add_statement as add_managed
+
+    private, public = keys.generate()
+    sid = add_managed(app, "workspace-sealed", people.owner, moderation="pre")
+    auth = AuthActions(client)
+    auth.login("admin@example.org")
+    refused = auth.post("/manage/safety/key", {"public_key": private}, page="/manage/safety")
+    assert refused.status_code == 422 and "This is a private key" in refused.get_data(as_text=True)
+    garbled = auth.post("/manage/safety/key", {"public_key": public[:-6]}, page="/manage/safety")
+    assert garbled.status_code == 422 and "not a public contact key" in garbled.get_data(as_text=True)
+    with app.app_context():
+        assert contacts.active_key() is None  # nothing stored from either
+    assert auth.post("/manage/safety/key", {"public_key": public}, page="/manage/safety").status_code == 303
+    fingerprint = keys.fingerprint(public)
+    assert fingerprint in client.get("/manage/safety").get_data(as_text=True)
+    auth.logout()
+
+    sign_via_service(app, sid, "Sealed.Person+x@Example.org")
+    auth.login()  # the statement's coordinator, not an administrator
+    home = client.get("/manage/").get_data(as_text=True)
+    assert 'id="key-notice"' in home and fingerprint in home and "Ada Admin" in home
+    card = client.get(f"/manage/statements/{sid}/moderation?state=pending").get_data(as_text=True)
+    assert "sealed to the contact key" in card and "Sealed.Person" not in card and "sealed.person" not in card
+    # A coordinator can still find a signature by its address: the keyed hash is compared.
+    found = client.get(f"/manage/statements/{sid}/moderation?state=all&q=sealed.person%40example.org")
+    assert "Sealed Signer Org" in found.get_data(as_text=True)
+    missed = client.get(f"/manage/statements/{sid}/moderation?state=all&q=other%40example.org")
+    assert "Sealed Signer Org" not in missed.get_data(as_text=True)
+    exports = client.get(f"/manage/statements/{sid}/exports").get_data(as_text=True)
+    assert "1 contact email of this statement is sealed" in exports
+    with app.app_context():
+        entry = db.session.scalars(db.select(ModerationEvent).where(
+            ModerationEvent.action == "contact_key_set")).one()
+        assert (entry.after_text, entry.actor_label) == (fingerprint, "Ada Admin")
+
+
+def sign_via_service(app, sid: int, email: str) -> None:
+    from portal.signatures import signing
+
+    with app.app_context():
+        signing.sign(signing.SignRequest(statement_id=sid, kind="organisation", name="Sealed Signer Org",
+                                         country="FR", email=email, lang="en", signer_name="S",
+                                         authorised=True))
+        row = db.session.scalars(db.select(Signature)).one()
+        assert row.email is None and row.email_canonical.startswith("h:") and row.email_key
+        # The same address in another form is the same signer: one row, one more email.
+        signing.sign(signing.SignRequest(statement_id=sid, kind="organisation", name="Sealed Signer Org",
+                                         country="FR", email=email.lower(), lang="en", signer_name="S",
+                                         authorised=True))
+        assert db.session.scalar(db.select(db.func.count()).select_from(Signature)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMail)) == 2
