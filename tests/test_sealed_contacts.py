@@ -162,6 +162,7 @@ def found_in(files: dict[str, bytes], emails: list[str]) -> list[tuple[str, str]
     return hits
 
 
+@pytest.mark.slow
 def test_a_seized_server_holds_none_of_200_sealed_emails(seized_app, database_url, tmp_path, smtp, log_file):
     app, (sink, smtp_url) = seized_app, smtp
     client, runner = app.test_client(), app.test_cli_runner()
