@@ -351,3 +351,22 @@ def sign_via_service(app, sid: int, email: str) -> None:
                                          authorised=True))
         assert db.session.scalar(db.select(db.func.count()).select_from(Signature)) == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMail)) == 2
+
+
+def test_the_retention_purge_drops_sealed_addresses_too(app):
+    from datetime import timedelta
+
+    from portal.signatures import retention
+
+    sid = add_statement(app)
+    with app.app_context():
+        contacts.register_key(keys.generate()[1], contacts.audit.Actor(None, "test"))
+    sign_through_the_form(app.test_client(), ["kept@org.example"])
+    with app.app_context():
+        statement = db.session.get(Statement, sid)
+        statement.state, statement.closed_at = "closed", utcnow() - timedelta(days=400)
+        db.session.commit()
+        assert retention.purge(days=180).signatures == 1
+        row = db.session.scalars(db.select(Signature)).one()
+        assert (row.email, row.email_sealed) == (None, None)
+        assert row.email_canonical.startswith(retention.PURGED_PREFIX)
