@@ -19,6 +19,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
+    # Deleted and overwritten content is zeroed, not left in free space (sealed contacts:
+    # an address erased from the outbox must be gone from the file).
+    "PRAGMA secure_delete=ON",
 )
 
 

@@ -92,6 +92,11 @@ def action_label(action: str) -> str:
         "co_initiator_added": _("named a co-initiator"),
         "co_initiator_removed": _("removed a co-initiator"),
         "language_chosen": _("chose the workspace language"),
+        "contact_key_set": _("registered the contact key"),
+        "contacts_resealed": _("re-sealed contacts to a new key"),
+        "crackdown": _("crackdown switch: a country's signatories no longer listed"),
+        "crackdown_lowered": _("no longer listed, by the crackdown switch"),
+        "crackdown_lifted": _("shown again, by the signer"),
     }.get(action) or record_action(action)
 
 

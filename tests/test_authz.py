@@ -22,7 +22,7 @@ from portal.models import ModerationEvent
 
 PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset"}
 ADMIN = {"manage.coordinators", "manage.invite", "manage.set_active", "manage.issue_reset",
-         "manage.site_settings"}
+         "manage.site_settings", "manage.safety", "manage.set_contact_key", "manage.crackdown_switch"}
 # Public routes whose made-up token is answered 404, for every role alike.
 TOKENED = {"manage.invitation", "manage.reset"}
 # Routes that name the statement in a form field ("statement") rather than in the path.

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from portal.database import write
 from portal.extensions import db
 from portal.models import OutboxMail, utcnow
+from portal.safety.contacts import sealing
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,24 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
                 .values(sent_at=utcnow(), claimed_until=None, last_error="", body="", to_addr="", headers="")
                 .execution_options(synchronize_session=False))
         sent += 1
+    if sent:
+        _erase_history()
     return sent, failed
+
+
+def _erase_history() -> None:
+    """With sealed contacts on SQLite, fold the WAL into the file and empty it, so the pages
+    that held a delivered email's address are gone from the disk files (secure_delete zeroes
+    them in the file itself). Best effort: a reader holding an old snapshot defers it to the
+    next pass."""
+    if db.engine.dialect.name != "sqlite" or not sealing():
+        return
+    db.session.commit()
+    raw = db.engine.raw_connection()  # autocommit (isolation_level None): outside any BEGIN
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
 
 
 class MailWorker:

@@ -54,6 +54,12 @@ class Signature(db.Model):
     country: Mapped[str] = mapped_column(String(2))
     visibility: Mapped[str] = mapped_column(String(8), default=Visibility.full)
     email: Mapped[str | None] = mapped_column(String(254))
+    # Sealed contacts (portal.safety): the address sealed to the network's public key, and that
+    # key's fingerprint; ``email`` is then NULL and ``email_canonical`` a keyed hash.
+    email_sealed: Mapped[str | None] = mapped_column(Text)
+    email_key: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    # The visibility a crackdown lowered to "counted only" (empty: none); only the owner raises it.
+    crackdown_from: Mapped[str] = mapped_column(String(8), default="", server_default="")
     email_canonical: Mapped[str] = mapped_column(String(254))
     # The organisation's (or person's) name as the duplicate key compares it (text.name_key).
     name_key: Mapped[str] = mapped_column(String(300), default=_name_key_of_row)

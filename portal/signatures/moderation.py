@@ -20,6 +20,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.mail import outbox as mail
 from portal.models import LIVE_STATES, Signature, SignatureState, Statement
+from portal.safety import contacts
 from portal.signatures import signing
 from portal.signatures.notices import compose
 from portal.signatures.signer import EDITABLE, Details, apply_details, name_taken, proposal
@@ -61,6 +62,7 @@ def queue(f: QueueFilter) -> tuple[list[Signature], int | None]:
         raw = escape_like(f.q.strip().lower()[:100])
         query = query.where(or_(Signature.search_text.like(f"%{needle}%", escape="\\"),
                                 Signature.email_canonical.like(f"%{raw}%", escape="\\"),
+                                Signature.email_canonical == contacts.keyed(f.q),
                                 Signature.website.like(f"%{raw}%", escape="\\")))
     newest = f.order == "newest"
     if f.after_id:

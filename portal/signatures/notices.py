@@ -44,7 +44,8 @@ def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, s
         ``already`` (this address has signed: here is your link) or ``too_many`` (this address
         has signed for as many organisations as one address may); ``entered`` (a coordinator
         entered it, as the organisation agreed elsewhere) and ``listed`` (a coordinator
-        approved it: :mod:`portal.notifications`).
+        approved it: :mod:`portal.notifications`); ``crackdown`` (no longer listed, for the
+        country's safety: only you can show it again; ``earlier`` the choice).
     """
     lang = signature.lang
     with force_locale(ui_language(lang)):  # fr-CA reads French, pt-BR English
@@ -55,6 +56,8 @@ def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, s
             "shown_as": visibility_label(signature.visibility), "language": language_name(lang),
             **links(signature.uid), **extra,
         }
+        if "earlier" in extra:
+            context["earlier_label"] = visibility_label(extra["earlier"])
         signed_at = extra.get("signed_at")
         if isinstance(signed_at, datetime):
             context["signed_on"] = format_date(as_utc(signed_at), format="long")
@@ -65,6 +68,7 @@ def compose(kind: str, signature, statement: Statement, **extra) -> tuple[str, s
             "too_many": _("Your signatures: %(title)s", title=context["title"]),
             "entered": _("Your organisation's signature was added: %(title)s", title=context["title"]),
             "listed": _("Your signature is approved: %(title)s", title=context["title"]),
+            "crackdown": _("Your organisation is no longer listed: %(title)s", title=context["title"]),
         }
         body = render_template(f"mail/{kind}.txt", **context)
     return subjects[kind], body

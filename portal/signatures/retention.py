@@ -59,10 +59,11 @@ def purge(days: int | None = None, now: datetime | None = None) -> Purge:
                if (ended := _ended(s, now)) is not None and ended <= cutoff]
         rows = session.execute(select(Signature.id, Signature.email_canonical).where(
             Signature.statement_id.in_(due or [-1]),
-            (Signature.email.is_not(None)) | (Signature.ip_hash.is_not(None)))).all()
+            (Signature.email.is_not(None)) | (Signature.email_sealed.is_not(None))
+            | (Signature.ip_hash.is_not(None)))).all()
         for start in range(0, len(rows), BATCH):
             for ident, canonical in rows[start:start + BATCH]:
-                values = {"email": None, "ip_hash": None}
+                values = {"email": None, "email_sealed": None, "ip_hash": None}
                 if not canonical.startswith(PURGED_PREFIX):
                     values["email_canonical"] = hashed_canonical(canonical)
                 session.execute(update(Signature).where(Signature.id == ident).values(**values)

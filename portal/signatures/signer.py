@@ -127,6 +127,19 @@ def withdraw(token: str) -> Outcome:
         return Outcome.invalid
 
 
+def _lift_crackdown(session, signature: Signature, current: Details, visibility: str) -> bool:
+    """Showing again what a crackdown hid is the owner's decision alone, and applies at once, up
+    to the visibility they had chosen before (more than that waits for a coordinator as usual)."""
+    earlier = signature.crackdown_from
+    if not earlier or visibility == current.visibility or visibility not in RANK or (
+            RANK[Visibility(visibility)] > RANK[Visibility(earlier)]):
+        return False
+    apply_details(session, signature, replace(current, visibility=visibility))
+    signature.crackdown_from = ""
+    event(session, signature, "crackdown_lifted", current.visibility, visibility, actor="signer")
+    return True
+
+
 def proposal(signature: Signature) -> dict[str, str]:
     """The corrections the owner asked for and a coordinator has not decided yet."""
     try:
@@ -154,6 +167,10 @@ def update(token: str, details: Details) -> str:
         current = Details(*(getattr(signature, field) for field in (*EDITABLE, "visibility")))
         if wanted == current:
             return "unchanged"
+        if _lift_crackdown(session, signature, current, wanted.visibility):
+            current = replace(current, visibility=wanted.visibility)
+            if wanted == current:
+                return "applied"
         if signature.state != SignatureState.validated:
             apply_details(session, signature, wanted)
             _note(session, signature, "details_corrected")

@@ -42,6 +42,7 @@ from portal.models import (
 from portal.network import access
 from portal.notifications import listed
 from portal.record import versions
+from portal.safety import contacts
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
 from portal.signatures.transitions import event, move
@@ -165,14 +166,16 @@ def sign(req: SignRequest) -> None:
     statement = _check(req, db.session.get(Statement, req.statement_id))
     reason = abuse.screen(abuse.Submission(statement.id, canonical, req.ip, req.honeypot, req.started,
                                            surges.allowance(statement)))
-    values = _values(req, canonical, reason or "")
+    # Sealed to the network's key if one is registered: the plain address then lives only in
+    # this request and in the outbox row until the email is sent.
+    values = _values(req, canonical, reason or "") | contacts.store(req.email).columns()
     if reason:
         _set_aside(values, statement)
         return
     if surges.statement_busy(statement.id):
         raise SigningBusy(None, _("Too many signatures are arriving right now. "
                                   "Please send the form again in a minute: what you typed is kept."))
-    send = surges.may_mail(statement.id, canonical)
+    send = surges.may_mail(statement.id, values["email_canonical"])
     # Rendered before the write lock, for the common case of a new signature.
     ready = compose("confirm", SimpleNamespace(**values), statement) if (
         send and statement.require_confirmation) else None
@@ -183,7 +186,7 @@ def sign(req: SignRequest) -> None:
         values["text_version"], values["original_version"] = versions.numbers(session, statement, req.lang)
         mail = _take(session, statement, values, ready)
         if mail and send:
-            queue(session, values["email"], *mail)
+            queue(session, req.email.strip(), *mail)
     worker.notify()
 
 

@@ -1,4 +1,6 @@
-"""Signatory exports: public fields, or everything with contact emails (audit logged).
+"""Signatory exports: public fields, or everything with contact emails (audit logged). With
+sealed contacts the full export carries each address sealed (``email_sealed``, ``email_key``)
+and says so; ``flask contacts unseal`` opens it on the coordinator's machine.
 
 CSV cells that a spreadsheet would read as a formula are neutralised with a leading
 apostrophe (OWASP "CSV injection"). CSV and XLSX are for people: the CSV starts with a UTF-8
@@ -30,7 +32,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff
 PUBLIC_FIELDS = ["name", "kind", "country", "org_type", "launch", "signed_on"]
 FULL_FIELDS = ["id", "uid", "state", "kind", "name", "signer_name", "role", "authorised", "website",
                "org_type", "country", "visibility", "email", "lang", "launch", "created_at",
-               "confirmed_at", "moderated_at", "channel", "evidence", "checked_by", "checked_at"]
+               "confirmed_at", "moderated_at", "channel", "evidence", "checked_by", "checked_at",
+               "email_sealed", "email_key"]
 
 
 _FORMULA_FIRST = frozenset(FORMULA_START)
@@ -132,9 +135,10 @@ def to_csv(rows: Iterable[dict], fields: list[str]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def to_json(statement: Statement, rows: Iterable[dict]) -> Iterator[str]:
+def to_json(statement: Statement, rows: Iterable[dict], head: dict | None = None) -> Iterator[str]:
     """One JSON object, written as the rows come: the count, known at the end, comes last."""
-    yield '{"statement": ' + json.dumps(statement.slug) + ', "signatories": ['
+    extra = "".join(f"{json.dumps(key)}: {json.dumps(value)}, " for key, value in (head or {}).items())
+    yield '{"statement": ' + json.dumps(statement.slug) + ", " + extra + '"signatories": ['
     count = 0
     for count, row in enumerate(rows, 1):
         yield ("," if count > 1 else "") + "\n " + json.dumps(row, ensure_ascii=False)
@@ -158,7 +162,7 @@ def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor,
                          detail=f"{fmt}, {total} rows")
     rows = full_rows(statement) if full else public_rows(statement)
     if fmt == "json":
-        return to_json(statement, rows), MEDIA_TYPES[fmt]
+        return to_json(statement, rows, sealed_note(statement) if full else None), MEDIA_TYPES[fmt]
     labels = labels or Labels("en", "yes", "no")
     rows, fields = for_people(rows, FULL_FIELDS if full else PUBLIC_FIELDS, labels)
     if fmt == "xlsx":
@@ -166,3 +170,15 @@ def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor,
 
         return sheets.to_xlsx(rows, fields, labels.lang), MEDIA_TYPES[fmt]
     return to_csv(rows, fields), MEDIA_TYPES[fmt]
+
+
+def sealed_note(statement: Statement) -> dict:
+    """What a full export says of its sealed contacts: how many, to which keys, how to open them."""
+    keys = dict(db.session.execute(
+        select(Signature.email_key, func.count()).where(Signature.statement_id == statement.id,
+                                                        Signature.email_sealed.is_not(None))
+        .group_by(Signature.email_key)).all())
+    if not keys:
+        return {"contacts": {"sealed": 0}}
+    return {"contacts": {"sealed": sum(keys.values()), "keys": keys,
+                         "open_with": "flask contacts unseal --key PRIVATE_KEY_FILE THIS_FILE"}}

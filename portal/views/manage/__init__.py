@@ -63,6 +63,7 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     record,
     reports,
     roster,
+    safety,
     sessions,
     statements,
     steps,

@@ -18,8 +18,9 @@ from portal.web import auth
 @auth.login_required
 def exports(statement_id: int):
     """The export choices."""
-    return render_template("manage/exports.html", statement=auth.statement_for(statement_id),
-                           lang=str(get_locale()))
+    item = auth.statement_for(statement_id)
+    return render_template("manage/exports.html", statement=item, lang=str(get_locale()),
+                           sealed=service.sealed_note(item)["contacts"]["sealed"])
 
 
 def _download(statement_id: int, scope: str, fmt: str):
