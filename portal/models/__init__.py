@@ -18,6 +18,7 @@ from portal.models.common import (  # noqa: F401
     new_uid,
     utcnow,
 )
+from portal.models.factors import FactorKind, RecoveryCode, SecondFactor  # noqa: F401
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,
