@@ -54,6 +54,8 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     moderation,
     passwords,
     reports,
+    second_step,
+    security,
     sessions,
     statements,
     surges,
