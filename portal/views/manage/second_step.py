@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
@@ -47,8 +48,9 @@ def _finish(coordinator, how: str) -> Response:
         left = recovery.remaining(coordinator.id)
         with write() as transaction:
             audit.record(transaction, auth.actor(), "recovery_code_used", detail=f"{left} left")
-        flash(_("You used a recovery code; %(n)d are left. Make new ones on the security page.", n=left),
-              "info")
+        flash(ngettext("You used a recovery code; %(num)d is left. Make new ones on the security page.",
+                       "You used a recovery code; %(num)d are left. Make new ones on the security page.",
+                       left), "info")
     return auth.remember_device(redirect(target, code=303), coordinator.email)
 
 

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
@@ -221,5 +222,7 @@ def reset_factors(coordinator_id: int):
     except factors.FactorError as error:
         flash(error.message, "error")
     else:
-        flash(_("%(n)d second factors removed; that account's sessions have ended.", n=removed), "info")
+        flash(ngettext("%(num)d second factor removed; that account's sessions have ended.",
+                       "%(num)d second factors removed; that account's sessions have ended.", removed),
+              "info")
     return redirect(url_for(".security"), code=303)
