@@ -82,7 +82,9 @@ def test_an_authenticator_app_is_added_and_then_asked_for_at_login(site):
     codes = re.findall(r'<bdi dir="ltr">([A-Z2-7]{4}(?:-[A-Z2-7]{4}){3})</bdi>', text_of(added))
     assert added.status_code == 200 and len(set(codes)) == 10
     assert auth.client.get("/manage/").status_code == 200  # this session goes on
-    auth.logout()
+    # The codes page carries the new session's CSRF token: logging out from it works.
+    out = auth.client.post("/manage/logout", data={"csrf_token": token_in(text_of(added))})
+    assert out.status_code == 303
 
     held = auth.login(email)
     assert held.status_code == 303 and held.headers["Location"] == SECOND_STEP

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -110,6 +110,7 @@ def _enrolled(codes: list[str]):
     me = db.session.get(Coordinator, auth.current_coordinator().id)
     db.session.refresh(me)
     auth.log_in(me)
+    g.pop("csrf_token", None)  # the page below must carry the new session's token, not the old one
     flash(_("The second factor is added. Your other sessions have ended."), "info")
     if codes:
         return render("manage/recovery_codes.html", "manage/recovery_codes.html", codes=codes)
