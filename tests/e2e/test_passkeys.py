@@ -202,3 +202,17 @@ def _id(email: str) -> int:
     from portal.models import Coordinator
 
     return db.session.scalars(db.select(Coordinator.id).where(Coordinator.email == email)).one()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_administrators_security_page_has_no_axe_violations(at_localhost, server, lang):
+    page = at_localhost(locale=lang)
+    page.goto("/manage/login")
+    page.locator("#email").fill(server.login[0])
+    page.locator("#password").fill(server.login[1])
+    page.locator("form#login button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/manage/$"))
+    page.goto("/manage/security")
+    expect(page.locator("#everyone")).to_be_visible()
+    expect(page.locator("#require-form")).to_be_visible()
+    no_violations(page, f"administrator's security page ({lang})")
