@@ -69,6 +69,13 @@ def action_label(action: str) -> str:
         "password_changed": _("changed their password"),
         "password_reset_issued": _("issued a password reset link"),
         "password_reset_used": _("set a password through a reset link"),
+        "second_factor_added": _("added a second factor"),
+        "second_factor_removed": _("removed a second factor"),
+        "second_factors_reset": _("reset someone's second factors"),
+        "recovery_code_used": _("logged in with a recovery code"),
+        "recovery_codes_issued": _("made new recovery codes"),
+        "second_factor_required": _("required a second factor of everyone"),
+        "second_factor_optional": _("made the second factor optional"),
     }.get(action, action)
 
 

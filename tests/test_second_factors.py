@@ -301,3 +301,18 @@ def test_the_second_step_is_rate_limited_per_account(limited):
     assert second_step(elsewhere, codes[0]).status_code == 429
     with limited.app_context():
         assert recovery.remaining(ident) == 10  # nothing was spent behind the 429
+
+
+def test_the_cli_resets_a_lost_administrators_factors(site):
+    admin, email = account(site, admin=True)
+    enrol_app(site, admin)
+    result = site.test_cli_runner().invoke(args=["coordinators", "reset-second-factors", email.upper()])
+    assert result.exit_code == 0 and "removed 1 second factor" in result.output
+    with site.app_context():
+        assert factors.factors(admin) == [] and recovery.remaining(admin) == 0
+        event = db.session.scalars(select(ModerationEvent).where(
+            ModerationEvent.action == "second_factors_reset").order_by(ModerationEvent.id.desc())).first()
+    assert event.actor_label == "cli" and f"(#{admin})" in event.detail
+    unknown = site.test_cli_runner().invoke(args=["coordinators", "reset-second-factors",
+                                                  "nobody@example.org"])
+    assert unknown.exit_code != 0 and "no account" in unknown.output
