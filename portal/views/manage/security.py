@@ -5,6 +5,7 @@ only enrolment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import flash, g, redirect, request, session, url_for
@@ -174,18 +175,24 @@ def add_passkey():
     return see_other(url_for(".security"))
 
 
+def _attempt(change: Callable[[], object], done: Callable[[object], str]):
+    """Run a service's change; flash its refusal or ``done(result)``, then back to the page."""
+    try:
+        result = change()
+    except factors.FactorError as error:
+        flash(error.message, "error")
+    else:
+        flash(done(result), "info")
+    return see_other(url_for(".security"))
+
+
 @bp.post("/security/factors/<int:factor_id>/remove")
 @auth.login_required
 @_recent
 def remove_factor(factor_id: int):
     """Remove one of one's own second factors."""
-    try:
-        factors.remove(auth.current_coordinator().id, factor_id, auth.actor())
-    except factors.FactorError as error:
-        flash(error.message, "error")
-    else:
-        flash(_("The second factor is removed."), "info")
-    return see_other(url_for(".security"))
+    return _attempt(lambda: factors.remove(auth.current_coordinator().id, factor_id, auth.actor()),
+                    lambda _none: _("The second factor is removed."))
 
 
 @bp.post("/security/recovery-codes")
@@ -218,12 +225,6 @@ def require_second_factor():
 @auth.admin_required
 def reset_factors(coordinator_id: int):
     """An administrator's reset for someone who lost every factor (not one's own)."""
-    try:
-        removed = factors.reset(coordinator_id, auth.actor())
-    except factors.FactorError as error:
-        flash(error.message, "error")
-    else:
-        flash(ngettext("%(num)d second factor removed; that account's sessions have ended.",
-                       "%(num)d second factors removed; that account's sessions have ended.", removed),
-              "info")
-    return redirect(url_for(".security"), code=303)
+    return _attempt(lambda: factors.reset(coordinator_id, auth.actor()), lambda removed: ngettext(
+        "%(num)d second factor removed; that account's sessions have ended.",
+        "%(num)d second factors removed; that account's sessions have ended.", removed))
