@@ -67,6 +67,8 @@ class Defaults:
     LOGIN_CLIENT_RATE_LIMIT = "20/minute;200/hour"  # per client, over every account
     LOGIN_ACCOUNT_RATE_LIMIT = "20/minute;100/hour"  # per account, failures only
     PASSWORD_RESET_HOURS = 24
+    SECOND_FACTOR_RATE_LIMIT = "5/minute;30/hour"  # login's second step, per account
+    SECOND_FACTOR_REQUIRED = False  # an operator's override: every coordinator needs a second factor
     # argon2id's cost for coordinators' passwords (the library's defaults).
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

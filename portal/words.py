@@ -97,6 +97,13 @@ def action_label(action: str) -> str:
         "crackdown": _("crackdown switch: a country's signatories no longer listed"),
         "crackdown_lowered": _("no longer listed, by the crackdown switch"),
         "crackdown_lifted": _("shown again, by the signer"),
+        "second_factor_added": _("added a second factor"),
+        "second_factor_removed": _("removed a second factor"),
+        "second_factors_reset": _("reset someone's second factors"),
+        "recovery_code_used": _("logged in with a recovery code"),
+        "recovery_codes_issued": _("made new recovery codes"),
+        "second_factor_required": _("required a second factor of everyone"),
+        "second_factor_optional": _("made the second factor optional"),
     }.get(action) or record_action(action)
 
 

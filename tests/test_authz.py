@@ -17,12 +17,15 @@ from manage_fixtures import FAST_ARGON2, AuthActions, add_signature, add_stateme
 from sqlalchemy import select
 
 from portal.abuse import blocklist
+from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import ModerationEvent
 
-PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset"}
+PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset", "manage.second_step",
+          "manage.passkey_login_options", "manage.passkey_login"}
 ADMIN = {"manage.coordinators", "manage.invite", "manage.set_active", "manage.issue_reset",
-         "manage.site_settings", "manage.safety", "manage.set_contact_key", "manage.crackdown_switch"}
+         "manage.site_settings", "manage.safety", "manage.set_contact_key", "manage.crackdown_switch",
+         "manage.require_second_factor", "manage.reset_factors"}
 # Public routes whose made-up token is answered 404, for every role alike.
 TOKENED = {"manage.invitation", "manage.reset"}
 # Routes that name the statement in a form field ("statement") rather than in the path.
@@ -88,7 +91,9 @@ def _log_in_everyone(app) -> dict:
     return cookies
 
 
-VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token"}
+VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token", "factor_id": "99999"}
+# Routes that end another account's sessions: every role logs in again after them.
+ENDS_SESSIONS = {"manage.logout", "manage.reset_factors"}
 
 
 def _url(world: World, rule: str) -> str:
@@ -165,7 +170,7 @@ def test_route(world, endpoint, method, rule):
                 hidden = OWNER_MARKERS
             for marker in hidden:
                 assert marker not in body, f"{where} leaks {marker!r}"
-    if endpoint == "manage.logout":
+    if endpoint in ENDS_SESSIONS:
         world.cookies.update(_log_in_everyone(world.app))
     with world.app.app_context():
         foreign = db.session.scalars(select(ModerationEvent).where(
@@ -197,3 +202,40 @@ def test_every_route_is_walked():
     endpoints = {endpoint for endpoint, _m, _r in ROUTES}
     assert len(endpoints) >= 25 and {"manage.bulk", "manage.export_full", "manage.approve"} <= endpoints
     assert {"manage.change_password", "manage.reset", "manage.issue_reset"} <= endpoints
+    assert {"manage.security", "manage.enrol_totp", "manage.second_step", "manage.reset_factors"} <= endpoints
+
+
+@pytest.mark.parametrize("endpoint, method, rule", ROUTES, ids=[f"{m} {r}" for _e, m, r in ROUTES])
+def test_route_while_a_second_factor_is_required(world, endpoint, method, rule):
+    """With the requirement on, a coordinator without a second factor (every role here) reaches
+    only enrolment (and logout): every other /manage route sends them to the security page and
+    does nothing; an anonymous visitor is sent to login exactly as before."""
+    from portal.factors import store as factors
+    from portal.views.manage.security import ENROLMENT
+
+    admin = Actor(world.ids["people"].admin, "matrix")
+    with world.app.app_context():
+        factors.set_required(True, admin)
+    try:
+        for role in ROLES:
+            if "<int:rule_id>" in rule:
+                _fresh_rule(world)
+            url = _url(world, rule)
+            response = _client(world, role).open(url, method=method,
+                                                  data=_form(world) if method == "POST" else None)
+            where = f"{role} {method} {url} -> {response.status_code}"
+            location = response.headers.get("Location", "")
+            assert response.status_code < 500, where
+            if role == "anonymous" and endpoint not in PUBLIC:
+                assert response.status_code == 302 and location.startswith("/manage/login?next="), where
+            elif endpoint in ENROLMENT:
+                assert location != "/manage/security" or endpoint.startswith("manage.add_"), where
+            else:
+                assert response.status_code == 303 and location == "/manage/security", where
+        if endpoint in ENDS_SESSIONS:
+            world.cookies.update(_log_in_everyone(world.app))
+        with world.app.app_context():
+            assert factors.required()  # no route turned it off for someone without a factor
+    finally:
+        with world.app.app_context():
+            factors.set_required(False, admin)

@@ -30,7 +30,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 # Words that stay the same in a translation because they are names or true cognates.
 SAME_AS_ENGLISH = {
     ("fr", "Signatures"), ("fr", "%(num)s organisation"), ("fr", "organisation"), ("fr", "organisations"),
-    ("fr", "Invitations"), ("fr", "Organisations"),
+    ("fr", "Invitations"), ("fr", "Organisations"), ("fr", "Actions"), ("fr", "Code"),
     ("es", "Error %(code)s"), ("es", "Error:"), ("es", "no"),
     *((lang, acronym) for lang in ("fr", "es", "ar", "ru") for acronym in ("CSV", "JSON")),
 }

@@ -34,6 +34,7 @@ from portal.models.record import (  # noqa: F401
     UpdateText,
 )
 from portal.models.safety import ContactKey  # noqa: F401
+from portal.models.factors import FactorKind, RecoveryCode, SecondFactor  # noqa: F401
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,

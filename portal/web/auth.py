@@ -79,6 +79,53 @@ def log_out() -> None:
     g.coordinator = None
 
 
+PENDING_SECONDS = 300  # from the password to the second factor
+RECENT_SECONDS = 600  # a login or a password typed again this recently allows changing factors
+
+
+def hold(coordinator: Coordinator, next_url: str | None) -> None:
+    """The password is right and a second factor must follow: the session (under a new id)
+    names the account only as *pending*, which opens no workspace page, for five minutes."""
+    session.clear()
+    rotate = getattr(session, "rotate", None)
+    if rotate is not None:
+        rotate()
+    session["pending"] = {"id": coordinator.id, "at": _stamp(utcnow()), "pw": _fingerprint(coordinator),
+                          "epoch": coordinator.session_epoch, "next": next_url or ""}
+
+
+def pending_coordinator() -> Coordinator | None:
+    """The account whose password this session proved, while its second step is due, else None."""
+    held = session.get("pending")
+    if not isinstance(held, dict) or not all(isinstance(held.get(key), int) for key in ("id", "at")):
+        return None
+    if _stamp(utcnow()) - held["at"] > PENDING_SECONDS:
+        session.pop("pending", None)
+        return None
+    coordinator = db.session.get(Coordinator, held["id"])
+    if (coordinator is None or not coordinator.active or held.get("pw") != _fingerprint(coordinator)
+            or held.get("epoch") != coordinator.session_epoch):
+        session.pop("pending", None)
+        return None
+    return coordinator
+
+
+def pending_next() -> str | None:
+    """Where the pending login was going."""
+    held = session.get("pending")
+    return safe_next(held.get("next")) if isinstance(held, dict) else None
+
+
+def recently_authenticated() -> bool:
+    """True if this session logged in, or typed its password again, in the last ten minutes."""
+    latest = max(session.get("login_at", 0), session.get("reauth_at", 0))
+    return _stamp(utcnow()) - latest <= RECENT_SECONDS
+
+
+def mark_reauthenticated() -> None:
+    session["reauth_at"] = _stamp(utcnow())
+
+
 def _expired(now: int) -> bool:
     idle = int(current_app.config["MANAGE_IDLE_MINUTES"]) * 60
     absolute = int(current_app.config["MANAGE_SESSION_HOURS"]) * 3600

@@ -64,6 +64,8 @@ from portal.views.manage import (  # noqa: E402,F401  (routes register on bp)
     reports,
     roster,
     safety,
+    second_step,
+    security,
     sessions,
     statements,
     steps,

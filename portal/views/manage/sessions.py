@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from portal.abuse import clients
 from portal.accounts import coordinators as accounts
 from portal.extensions import client_hash, limiter
+from portal.factors import store as factors
 from portal.fragments import render
 from portal.views.manage import bp, form_status, see_other
 from portal.views.manage.forms import LoginForm, PasswordForm
@@ -55,6 +56,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         coordinator = accounts.authenticate(form.email.data, form.password.data)
+        if coordinator is not None and factors.enrolled(coordinator.id):
+            auth.hold(coordinator, next_url)  # the password alone opens nothing: the second step next
+            return redirect(url_for(".second_step"), code=303)
         if coordinator is not None:
             auth.log_in(coordinator)
             return auth.remember_device(redirect(next_url or url_for(".home"), code=303), form.email.data)
@@ -93,6 +97,10 @@ def choose_password(coordinator, setter, page: str, **context):
         except accounts.AccountError as error:
             attach(form, error, fallback="password")
         else:
+            if factors.enrolled(coordinator.id):  # a reset link is no way around the second factor
+                auth.hold(coordinator, None)
+                flash(_("Your password is set. Now confirm it is you with your second factor."), "info")
+                return see_other(url_for(".second_step"))
             auth.log_in(coordinator)
             flash(_("Your password is set. Welcome."), "info")
             return see_other(url_for(".home"))
