@@ -9,7 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add every command group to ``flask``."""
-    from portal.commands import abuse, jobs
+    from portal.commands import abuse, jobs, mirrors
 
-    for command in (*jobs.COMMANDS, *abuse.COMMANDS):
+    for command in (*jobs.COMMANDS, *abuse.COMMANDS, *mirrors.COMMANDS):
         app.cli.add_command(command)

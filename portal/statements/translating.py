@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.accounts import audit
 from portal.database import write
 from portal.languages import known
+from portal.mirrors import transparency
 from portal.models import Statement, StatementTranslation, utcnow
 from portal.statements.authoring import AuthoringError
 
@@ -100,6 +101,8 @@ def save(statement_id: int, inp: TranslationInput, actor: audit.Actor) -> Statem
             tr.source_revision = source.revision if source else 0
         if tr.published:
             statement.version += 1
+            transparency.text_event(session, statement_id, "text_changed", tr.lang, tr.title, tr.summary,
+                                    tr.body_md)
         audit.record(session, actor, "translation_saved", statement_id=statement_id,
                      detail=inp.lang, before=before, after=_describe(tr))
     return tr
@@ -124,6 +127,8 @@ def set_published(statement_id: int, lang: str, published: bool, actor: audit.Ac
             raise AuthoringError(None, _("The original of a public statement stays published."))
         tr.published = published
         statement.version += 1
+        transparency.text_event(session, statement_id, "text_published" if published else "text_withdrawn",
+                                lang, tr.title, tr.summary, tr.body_md)
         audit.record(session, actor, "translation_published" if published else "translation_unpublished",
                      statement_id=statement_id, detail=lang, before="published" if not published else "draft",
                      after="published" if published else "draft")

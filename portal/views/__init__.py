@@ -11,9 +11,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from portal.views import api, errors, feeds, main, outlets, signatures, statements
+    from portal.views import api, errors, feeds, main, mirrors, outlets, signatures, statements
 
-    for blueprint in (main.bp, signatures.bp, statements.bp, api.bp, feeds.bp, outlets.bp):
+    for blueprint in (main.bp, signatures.bp, statements.bp, api.bp, feeds.bp, outlets.bp, mirrors.bp):
         app.register_blueprint(blueprint)
     if app.config["WORKSPACE"]:
         from portal.views.manage import bp as manage_bp
