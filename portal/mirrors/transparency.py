@@ -47,10 +47,13 @@ def append(session: Session, statement_id: int, event: str, **details) -> Transp
 
     The statement's row is locked first (PostgreSQL; SQLite's write lock already excludes
     other writers), so two transactions never append the same ``seq``; the unique constraint
-    on (statement, seq) stands behind that.
+    on (statement, seq) stands behind that. The lock is ``FOR NO KEY UPDATE``, the one an
+    ``UPDATE`` of the counts takes: a plain ``FOR UPDATE`` would also wait for the key-share
+    lock that a concurrent signature's foreign key holds, while that transaction waits for this
+    one's count update (a deadlock).
     """
     count = session.execute(select(Statement.count_total).where(Statement.id == statement_id)
-                            .with_for_update()).scalar_one()
+                            .with_for_update(key_share=True)).scalar_one()
     last = session.execute(select(TransparencyEntry.seq, TransparencyEntry.hash)
                            .where(TransparencyEntry.statement_id == statement_id)
                            .order_by(TransparencyEntry.seq.desc()).limit(1)).first()
@@ -143,7 +146,7 @@ def verify(statement_id: int) -> Verdict:
     for entry in rows:
         reason = _fault(entry, expected, prev)
         if reason:
-            return Verdict(expected - 1, head, entry.seq, reason)
+            return Verdict(expected - 1, head, expected, reason)
         prev, expected, head = entry.hash, expected + 1, Head(entry.seq, entry.hash, as_utc(entry.at))
     return Verdict(expected - 1, head)
 
