@@ -56,6 +56,9 @@ class Defaults:
     # Hosts answered besides BASE_URL's (e.g. an onion address); any other Host header gets a 400.
     EXTRA_HOSTS: list[str] = []
     PROXY_HOPS = 0  # trusted reverse proxies in front (the client address comes through them)
+    # An onion address (http://….onion) of this site: pages send Onion-Location, and links built for
+    # a request that came through it stay on it. Its host is answered like EXTRA_HOSTS.
+    ONION_URL = ""
     LOG_LEVEL = "WARNING"
     RATELIMIT_ENABLED = True  # false turns every limit off (the test suite does)
     SIGNING_PAUSED = False  # an operator's site-wide pause from the environment

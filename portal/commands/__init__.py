@@ -10,8 +10,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Add every command group to ``flask``."""
-    from portal.commands import abuse, contacts, factors, jobs, network, notify, record
+    from portal.commands import abuse, contacts, factors, jobs, mirrors, network, notify, record
 
     for command in (*jobs.COMMANDS, *abuse.COMMANDS, *network.COMMANDS, *notify.COMMANDS, *record.COMMANDS,
-                    *contacts.COMMANDS, *factors.COMMANDS):
+                    *contacts.COMMANDS, *factors.COMMANDS, *mirrors.COMMANDS):
         app.cli.add_command(command)

@@ -43,3 +43,4 @@ from portal.models.statements import (  # noqa: F401
     statement_coordinators,
 )
 from portal.models.system import BlockRule, OutboxMail, SiteSetting  # noqa: F401
+from portal.models.transparency import TransparencyEntry  # noqa: F401

@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.database import insert_for
+from portal.mirrors import transparency
 from portal.models import CountryTally, Kind, Signature, SignatureState, Statement, Visibility
 
 
@@ -58,6 +59,7 @@ def listing_changed(session: Session, signature: Signature, country: str, visibi
         return
     session.execute(update(Statement).where(Statement.id == signature.statement_id)
                     .values(version=Statement.version + 1).execution_options(synchronize_session=False))
+    transparency.listing_changed(session, signature, country, visibility)
     if (country, is_listed(visibility)) == (signature.country, is_listed(signature.visibility)):
         return
     if is_listed(visibility):

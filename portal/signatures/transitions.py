@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from portal.mirrors import transparency
 from portal.models import ModerationEvent, Signature, SignatureState
 from portal.signatures.counts import tally
 
@@ -47,6 +48,8 @@ def move(session: Session, signature: Signature, before: tuple[str, ...], after:
     session.refresh(signature)
     if was == SignatureState.validated and after != SignatureState.validated:
         tally(session, signature.statement_id, signature.kind, signature.country, -1, signature.visibility)
+        transparency.signature_removed(session, signature, after)
     elif after == SignatureState.validated and was != SignatureState.validated:
         tally(session, signature.statement_id, signature.kind, signature.country, +1, signature.visibility)
+        transparency.signature_added(session, signature)
     return was

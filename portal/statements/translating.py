@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.accounts import audit
 from portal.database import write
 from portal.languages import known
+from portal.mirrors import transparency
 from portal.models import Statement, StatementTranslation, utcnow
 from portal.record import amending, versions
 from portal.statements.authoring import AuthoringError
@@ -109,6 +110,8 @@ def save(statement_id: int, inp: TranslationInput, actor: audit.Actor) -> Statem
             tr.source_revision = source.revision if source else 0
         if tr.published:
             statement.version += 1
+            transparency.text_event(session, statement_id, "text_changed", tr.lang, tr.title, tr.summary,
+                                    tr.body_md)
         session.flush()
         version = amending.after_change(session, statement, tr, inp.change, actor.id)
         audit.record(session, actor, "translation_saved", statement_id=statement_id,
@@ -138,6 +141,8 @@ def set_published(statement_id: int, lang: str, published: bool, actor: audit.Ac
         statement.version += 1
         if published:
             amending.after_change(session, statement, tr, "", actor.id)
+        transparency.text_event(session, statement_id, "text_published" if published else "text_withdrawn",
+                                lang, tr.title, tr.summary, tr.body_md)
         audit.record(session, actor, "translation_published" if published else "translation_unpublished",
                      statement_id=statement_id, detail=lang, before="published" if not published else "draft",
                      after="published" if published else "draft")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, make_response, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
+from portal.mirrors import transparency
 from portal.models import Statement, as_utc, utcnow
 from portal.statements import markdown, outputs, public
 from portal.web.locale import pull_lang
@@ -87,6 +88,20 @@ def _update_entry(view: public.PublicView, update: outputs.Update) -> Entry:
                  public.iso(update.at), summary, content)
 
 
+def log_heads(statement: Statement, own: str) -> list[Entry]:
+    """One entry per recent day with changes: the head of the statement's transparency log."""
+    entries = []
+    for day, head in transparency.daily_heads(statement.id):
+        moment = public.iso(head.at)
+        entries.append(Entry(
+            f"{own}#log-{day.isoformat()}",
+            _("Transparency log of the list, %(date)s", date=format_date(day, "long")),
+            g.lang, own, moment, moment,
+            _("Head of the log of changes to this list: entry %(seq)s, SHA-256 %(hash)s", seq=head.seq,
+              hash=head.hash)))
+    return entries
+
+
 @bp.get("/<lang>/s/<slug>/feed.atom")
 def statement(slug: str):
     """One statement's updates: its publication, each new translation and its closing."""
@@ -96,8 +111,10 @@ def statement(slug: str):
     entries = [_update_entry(view, update) for update in outputs.updates(found)]
     from portal.views.versions import feed_entries  # deliveries and updates (portal/record/)
 
-    entries = sorted([*entries, *(Entry(**item) for item in feed_entries(found, g.lang))],
-                     key=lambda entry: entry.updated, reverse=True)
+    # The transparency log's head at the end of each recent day, after any update of the same second.
+    entries = sorted([*entries, *(Entry(**item) for item in feed_entries(found, g.lang)),
+                      *log_heads(found, _page(found, g.lang))], reverse=True,
+                     key=lambda entry: (entry.updated, "#log-" not in entry.id))
     body = render_template(
         "feeds/feed.xml", entries=entries, title=tr.title, title_lang=tr.lang,
         subtitle=_("Updates on this joint statement"),

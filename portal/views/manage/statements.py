@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from portal.extensions import db
 from portal.fragments import render, wants_fragment
+from portal.mirrors import transparency
 from portal.models import Statement, StatementState, as_utc
 from portal.statements import authoring, public, translating
 from portal.views.manage import bp, form_status, see_other
@@ -91,7 +92,7 @@ def overview(item: Statement) -> dict:
 
     return {**context(item), "step": authoring.next_step(item), "signing": public.signing(item),
             "languages": translating.overview(item, current_app.config["LANGUAGES"]),
-            "add_form": AddCoordinatorForm()}
+            "add_form": AddCoordinatorForm(), "transparency": transparency.verify(item.id)}
 
 
 @bp.route("/statements/<int:statement_id>/edit", methods=["GET", "POST"])
