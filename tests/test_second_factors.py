@@ -316,3 +316,19 @@ def test_the_cli_resets_a_lost_administrators_factors(site):
     unknown = site.test_cli_runner().invoke(args=["coordinators", "reset-second-factors",
                                                   "nobody@example.org"])
     assert unknown.exit_code != 0 and "no account" in unknown.output
+
+
+def test_a_pending_second_step_lapses_after_five_minutes(site):
+    ident, email = account(site)
+    secret, _codes = enrol_app(site, ident)
+    auth = AuthActions(site.test_client())
+    before = auth.client.get_cookie("session")
+    auth.login(email)
+    assert auth.client.get_cookie("session").value != (before.value if before else None)  # a new id
+    token = token_in(text_of(auth.client.get(SECOND_STEP)))
+    with auth.client.session_transaction() as session:
+        assert "coordinator_id" not in session and session["pending"]["id"] == ident
+        session["pending"] = {**session["pending"], "at": session["pending"]["at"] - 301}
+    late = auth.client.post(SECOND_STEP, data={"code": code_at(secret, 1), "csrf_token": token})
+    assert late.status_code == 303 and late.headers["Location"] == "/manage/login"
+    assert auth.client.get("/manage/").status_code == 302

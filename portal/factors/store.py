@@ -106,7 +106,7 @@ def remove(coordinator_id: int, factor_id: int, actor: audit.Actor) -> None:
 
 def reset(coordinator_id: int, actor: audit.Actor) -> int:
     """An administrator's reset for someone who lost every factor: remove all of them and the
-    recovery codes, and end the account's sessions. Audited.
+    recovery codes, and end the account's sessions (if it had any factor). Audited.
 
     :returns: how many factors were removed.
     :raises FactorError: there is no such account, or it is the actor's own.
@@ -118,6 +118,7 @@ def reset(coordinator_id: int, actor: audit.Actor) -> int:
         removed = session.execute(delete(SecondFactor).where(
             SecondFactor.coordinator_id == coordinator_id)).rowcount or 0
         session.execute(delete(RecoveryCode).where(RecoveryCode.coordinator_id == coordinator_id))
-        end_sessions(session, coordinator_id)
+        if removed:  # an account without factors keeps its sessions: nothing about it changed
+            end_sessions(session, coordinator_id)
         audit.record(session, actor, "second_factors_reset", detail=f"{_who(coordinator)}: {removed}")
     return removed
