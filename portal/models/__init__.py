@@ -18,6 +18,7 @@ from portal.models.common import (  # noqa: F401
     new_uid,
     utcnow,
 )
+from portal.models.factors import FactorKind, RecoveryCode, SecondFactor  # noqa: F401
 from portal.models.network import (  # noqa: F401
     CoInitiator,
     Invitation,
@@ -34,7 +35,6 @@ from portal.models.record import (  # noqa: F401
     UpdateText,
 )
 from portal.models.safety import ContactKey  # noqa: F401
-from portal.models.factors import FactorKind, RecoveryCode, SecondFactor  # noqa: F401
 from portal.models.signatures import LIVE_STATES, LIVE_WHERE, ModerationEvent, Signature  # noqa: F401
 from portal.models.statements import (  # noqa: F401
     CountryTally,

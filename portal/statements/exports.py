@@ -24,8 +24,8 @@ from portal.database import write
 from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement, Visibility, as_utc
 from portal.statements.public import shown
-from portal.words import signature_state_label
 from portal.text import country_name
+from portal.words import signature_state_label
 
 STREAM_BATCH = 2000  # rows per database fetch and per chunk sent
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")

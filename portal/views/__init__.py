@@ -13,7 +13,18 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from portal.views import (  # noqa: F401
-        api, errors, feeds, invitations, main, outlets, mirrors, record, signatures, statements, versions)
+        api,
+        errors,
+        feeds,
+        invitations,
+        main,
+        mirrors,
+        outlets,
+        record,
+        signatures,
+        statements,
+        versions,
+    )
 
     for blueprint in (main.bp, signatures.bp, statements.bp, invitations.bp, api.bp, feeds.bp, outlets.bp,
                       record.bp, mirrors.bp):
