@@ -92,7 +92,7 @@ def _log_in_everyone(app) -> dict:
     return cookies
 
 
-VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token"}
+VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token", "to": "archived"}
 
 
 def _url(world: World, rule: str) -> str:

@@ -55,6 +55,9 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.site_settings": "/manage/site",
     "manage.abuse": "/manage/abuse/",
     "manage.invalidate": "/manage/abuse/invalidate",
+    "manage.step": "/manage/statements/{sid}/step/closed",
+    "manage.entries_page": "/manage/statements/{sid}/entries",
+    "manage.notifications": "/manage/notifications",
 }
 LOGGED_OUT = {
     "manage.login": "/manage/login",
