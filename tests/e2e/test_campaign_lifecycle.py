@@ -102,7 +102,7 @@ def test_close_reopen_and_extend_with_confirmations(open_page, server, js, lang)
         expect(page.locator("dialog#step-dialog")).not_to_have_attribute("open", "")
     else:
         expect(page).to_have_url(re.compile(re.escape(f"{overview}/step/closed") + r"\??$"))
-        no_axe_violations(page, f"the close confirmation page ({lang})")
+        # (axe runs with JavaScript on only: this page is checked in the test below)
         page.get_by_role("link", name=t("Cancel")).click()
         expect(page).to_have_url(overview)
     assert state_of(server, sid) == "published"
