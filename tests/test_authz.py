@@ -91,7 +91,8 @@ def _log_in_everyone(app) -> dict:
     return cookies
 
 
-VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token", "factor_id": "99999"}
+VALUES = {"lang": "fr", "fmt": "csv", "token": "not-a-real-invitation-token", "factor_id": "99999",
+          "to": "archived"}
 # Routes that end another account's sessions: every role logs in again after them.
 ENDS_SESSIONS = {"manage.logout", "manage.reset_factors"}
 

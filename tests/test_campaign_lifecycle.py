@@ -190,8 +190,9 @@ def test_removing_a_coordinator_from_one_statement(app, client, auth, people):
     event = [e for e in events(app, sid) if e.action == "coordinator_removed"]
     assert len(event) == 1 and event[0].before_text == "other@example.org"
     assert event[0].actor_id == people.owner
-    # Not a coordinator of it any more (a second removal is a 404); their account and own statement stay.
-    assert auth.post(f"{base}/coordinators/{people.other}/remove", page=base).status_code == 404
+    # Not a coordinator of it any more (a second removal is refused); their account and own statement stay.
+    again = auth.post(f"{base}/coordinators/{people.other}/remove", htmx=True, page=base)
+    assert again.status_code == 409 and "This coordinator does not run this statement." in text_of(again)
     auth.logout()
     auth.login("other@example.org")
     assert client.get(base).status_code == 404

@@ -58,6 +58,9 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.security": "/manage/security",
     "manage.reauthenticate": "/manage/security/confirm",
     "manage.enrol_totp": "/manage/security/totp",
+    "manage.step": "/manage/statements/{sid}/step/closed",
+    "manage.entries_page": "/manage/statements/{sid}/entries",
+    "manage.notifications": "/manage/notifications",
 }
 # Open only between the password and the second factor: checked in test_passkeys.py (en, ar).
 SECOND_STEP = {"manage.second_step"}

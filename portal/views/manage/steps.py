@@ -49,7 +49,7 @@ def remove_coordinator(statement_id: int, coordinator_id: int):
     except AuthoringError as error:
         return controls_after(item, error.message, 409)
     if not removed:
-        abort(404)
+        return controls_after(item, _("This coordinator does not run this statement."), 409)
     if not auth.may_manage(auth.current_coordinator(), item.id):
         return see_other(url_for(".home"))  # they took themselves off
     return controls_after(item, _("Removed from this statement."))
