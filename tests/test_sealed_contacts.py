@@ -278,6 +278,8 @@ def test_reseal_moves_every_contact_to_a_new_key_offline(app, runner, tmp_path):
     files = {name: tmp_path / name for name in ("old", "new.pub", "out.json", "back.json")}
     files["old"].write_text(old_private)
     files["new.pub"].write_text(new_public)
+    refused = runner.invoke(args=["contacts", "key", "set", str(files["old"])])
+    assert refused.exit_code == 1 and "This is a private key" in refused.output
     assert runner.invoke(args=["contacts", "key", "set", str(files["new.pub"])]).exit_code == 0
     result = runner.invoke(args=["contacts", "reseal", "export", str(files["out.json"])])
     assert "2 sealed contacts" in result.output
