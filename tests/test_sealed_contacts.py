@@ -278,6 +278,8 @@ def test_reseal_moves_every_contact_to_a_new_key_offline(app, runner, tmp_path):
     files = {name: tmp_path / name for name in ("old", "new.pub", "out.json", "back.json")}
     files["old"].write_text(old_private)
     files["new.pub"].write_text(new_public)
+    refused = runner.invoke(args=["contacts", "key", "set", str(files["old"])])
+    assert refused.exit_code == 1 and "This is a private key" in refused.output
     assert runner.invoke(args=["contacts", "key", "set", str(files["new.pub"])]).exit_code == 0
     result = runner.invoke(args=["contacts", "reseal", "export", str(files["out.json"])])
     assert "2 sealed contacts" in result.output
@@ -370,3 +372,33 @@ def test_the_retention_purge_drops_sealed_addresses_too(app):
         row = db.session.scalars(db.select(Signature)).one()
         assert (row.email, row.email_sealed) == (None, None)
         assert row.email_canonical.startswith(retention.PURGED_PREFIX)
+
+
+def test_a_reader_holding_an_old_snapshot_only_defers_the_erasure(tmp_path):
+    """SQLite: while a long read (an export) keeps an old snapshot the WAL cannot be emptied,
+    and signing is never held back for it; the next sending pass empties it."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+    with fresh_schema(make_app(url, tmp_path / "instance"), url) as app:
+        add_statement(app)
+        with app.app_context():
+            contacts.register_key(keys.generate()[1], contacts.audit.Actor(None, "test"))
+        sign_through_the_form(app.test_client(), ["first@org.example"])
+        reader = sqlite3.connect(tmp_path / "portal.sqlite3", isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM signatures").fetchall()  # a snapshot from before sending
+        try:
+            with app.app_context():
+                assert send_due(Transport("")) == (1, 0)
+            wal = tmp_path / "portal.sqlite3-wal"
+            assert b"first@org.example" in wal.read_bytes()  # held by the reader's snapshot
+            sign_through_the_form(app.test_client(), ["second@org.example"])  # writers go on
+            with app.app_context():
+                assert send_due(Transport("")) == (1, 0)
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        with app.app_context():
+            assert send_due(Transport("")) == (0, 0)  # nothing to send: the erasure still due runs
+        assert found_in(database_bytes(app, url, tmp_path), ["first@org.example", "second@org.example"]) == []

@@ -56,8 +56,8 @@ def key_set(public_key_file: str) -> None:
     """Register the network's public key: every contact is sealed to it from now on."""
     try:
         key, sealed = contacts.register_key(Path(public_key_file).read_text(), CLI)
-    except keys.KeyFormatError as error:
-        raise click.ClickException(f"{public_key_file}: {error}") from error
+    except contacts.ContactKeyError as error:
+        raise click.ClickException(f"{public_key_file}: {error.message}") from error
     click.echo(f"contact key {key.fingerprint} registered; {sealed} contacts sealed now")
 
 

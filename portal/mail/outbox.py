@@ -33,6 +33,8 @@ from portal.safety.contacts import sealing
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120
+# Set while the WAL may still hold a delivered email's address (sealed contacts, SQLite).
+_erase_pending = threading.Event()
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -166,7 +168,7 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
                 .values(sent_at=utcnow(), claimed_until=None, last_error="", body="", to_addr="", headers="")
                 .execution_options(synchronize_session=False))
         sent += 1
-    if sent:
+    if sent or _erase_pending.is_set():
         _erase_history()
     return sent, failed
 
@@ -174,15 +176,24 @@ def send_due(transport: Transport | None = None, limit: int = 100) -> tuple[int,
 def _erase_history() -> None:
     """With sealed contacts on SQLite, fold the WAL into the file and empty it, so the pages
     that held a delivered email's address are gone from the disk files (secure_delete zeroes
-    them in the file itself). Best effort: a reader holding an old snapshot defers it to the
-    next pass."""
+    them in the file itself). A reader holding an old snapshot defers it to the next pass
+    (every ``MAIL_POLL_SECONDS``), until it succeeds."""
     if db.engine.dialect.name != "sqlite" or not sealing():
         return
+    _erase_pending.set()
     db.session.commit()
     raw = db.engine.raw_connection()  # autocommit (isolation_level None): outside any BEGIN
+    cursor = raw.cursor()
+    previous = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
     try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        # No waiting: a pending TRUNCATE checkpoint holds new writers back, so while a reader
+        # (a long export) keeps an old snapshot, give up now and try again after the next pass.
+        cursor.execute("PRAGMA busy_timeout=0")
+        busy, _frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            _erase_pending.clear()
     finally:
+        cursor.execute(f"PRAGMA busy_timeout={int(previous)}")
         raw.close()
 
 

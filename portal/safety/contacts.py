@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal.accounts import audit
 from portal.database import write
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import ContactKey, Signature, as_utc, utcnow
 from portal.safety import keys
@@ -87,15 +89,26 @@ def store(address: str, session=None) -> Stored:
     return Stored(None, keys.seal(key.public_key, address), key.fingerprint, keyed_canonical(canonical))
 
 
+class ContactKeyError(DomainError):
+    """The text given is not a public contact key (a private key is refused by name)."""
+
+
 def register_key(public_text: str, actor: audit.Actor) -> tuple[ContactKey, int]:
     """Register the network's public key (a new one retires the old); audited. Every address
     still in plain text is sealed to it at once; rows sealed to an older key keep that seal
     until ``flask contacts reseal``.
 
-    :raises keys.KeyFormatError: not a public key.
+    :raises ContactKeyError: not a public key; nothing was stored.
     :returns: the key and how many rows were sealed now.
     """
-    public = keys.normalised_public(public_text)
+    try:
+        public = keys.normalised_public(public_text)
+    except keys.KeyFormatError as error:
+        raise ContactKeyError("public_key", _(
+            "This is a private key: never give it to the server. Keep it offline and paste the "
+            "public key (the .pub file).") if keys.is_private(public_text) else _(
+            "This is not a public contact key. Paste the whole .pub file written by "
+            "flask contacts keygen.")) from error
     fingerprint = keys.fingerprint(public)
     with write() as session:
         old = active_key(session)

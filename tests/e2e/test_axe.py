@@ -53,6 +53,7 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.coordinators": "/manage/coordinators",
     "manage.change_password": "/manage/password",
     "manage.site_settings": "/manage/site",
+    "manage.safety": "/manage/safety",
     "manage.abuse": "/manage/abuse/",
     "manage.invalidate": "/manage/abuse/invalidate",
     "manage.security": "/manage/security",

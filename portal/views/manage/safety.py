@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from portal.safety import contacts, crackdown, keys
+from portal.safety import contacts, crackdown
 from portal.text import countries, country_name
 from portal.views.manage import bp, form_status
 from portal.views.manage.forms import Form
 from portal.web import auth
+from portal.web.refusals import attach
 
 
 class ContactKeyForm(Form):
@@ -55,12 +56,8 @@ def set_contact_key():
     if form.validate_on_submit():
         try:
             key, sealed = contacts.register_key(form.public_key.data, auth.actor())
-        except keys.KeyFormatError:
-            form.public_key.errors.append(_(
-                "This is a private key: never give it to the server. Keep it offline and paste the "
-                "public key (the .pub file).") if keys.is_private(form.public_key.data) else _(
-                "This is not a public contact key. Paste the whole .pub file written by "
-                "flask contacts keygen."))
+        except contacts.ContactKeyError as error:
+            attach(form, error)
         else:
             flash(_("Contacts are now sealed to the key %(fingerprint)s (%(count)d sealed now).",
                     fingerprint=key.fingerprint, count=sealed), "info")
