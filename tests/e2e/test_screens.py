@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
@@ -23,42 +22,11 @@ from portal.models import Signature, Statement
 from portal.signatures import signing
 
 from .conftest import ARTIFACTS, SLUG
+from .test_axe import AXE_OPTIONS, WORKSPACE, axe
+from .test_axe import PUBLIC as AXE_PUBLIC
 
-axe = Axe()
-AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
-    rule: {"enabled": True} for rule in ("target-size", "duplicate-id", "duplicate-id-active")}}
-PUBLIC = {
-    "index": "/{lang}/",
-    "statement": "/{lang}/s/" + SLUG,
-    "signatories": "/{lang}/s/" + SLUG + "/signatories",
-    "thanks": "/{lang}/s/" + SLUG + "/thanks",
-    "updates": "/{lang}/s/" + SLUG + "/updates",
-    "embed": "/{lang}/s/" + SLUG + "/embed",
-    "print": "/{lang}/s/" + SLUG + "/print",
-    "confirm": "/confirm/{confirm}?lang={lang}",
-    "withdraw": "/withdraw/{withdraw}?lang={lang}",
-    "signature": "/signature/{manage}?lang={lang}",
-    "not-found": "/{lang}/s/no-such-statement",
-    "login": "/manage/login",
-}
-WORKSPACE = {
-    "home": "/manage/",
-    "overview": "/manage/statements/{sid}",
-    "settings": "/manage/statements/{sid}/edit",
-    "new": "/manage/statements/new",
-    "translation": "/manage/statements/{sid}/translations/fr",
-    "statement-queue": "/manage/statements/{sid}/moderation",
-    "queue": "/manage/moderation",
-    "edit-signature": "/manage/signatures/{sig}/edit",
-    "stats": "/manage/statements/{sid}/stats",
-    "exports": "/manage/statements/{sid}/exports",
-    "audit": "/manage/audit",
-    "coordinators": "/manage/coordinators",
-    "password": "/manage/password",
-    "site": "/manage/site",
-    "abuse": "/manage/abuse/",
-    "invalidate": "/manage/abuse/invalidate",
-}
+# The pages axe checks: every public page (and the login) and every workspace page.
+PUBLIC = {**AXE_PUBLIC, "manage.login": "/manage/login"}
 WIDTHS = {390: 844, 1280: 900}
 # Text that reads the same in every language: the product's name and formats.
 SAME_EVERYWHERE = {"Undersigned", "CSV", "JSON", "XLSX", "Atom"}
@@ -104,17 +72,20 @@ def translated_msgids(lang: str) -> frozenset[str]:
 
 @pytest.fixture(scope="module")
 def links(server) -> dict:
-    """A pending signature's confirm, withdraw and "your signature" tokens."""
+    """Per language, a pending signature's confirm, withdraw and "your signature" tokens."""
+    values = {}
     with server.app.app_context():
         sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
-        email = "screens@example.org"
-        signing.sign(signing.SignRequest(
-            statement_id=sid, kind="organisation", name="Screens للصحافة", country="EG", email=email,
-            lang="en", authorised=True, signer_name="Screens"))
-        sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
-            Signature.email == email)).one()
-        return {"sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
+        for lang in ("en", "ar", "ru"):
+            email = f"screens-{lang}@example.org"
+            signing.sign(signing.SignRequest(
+                statement_id=sid, kind="organisation", name=f"Screens {lang} للصحافة", country="EG",
+                email=email, lang=lang, authorised=True, signer_name="Screens"))
+            sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
+                Signature.email == email)).one()
+            values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
+                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
+    return values
 
 
 def _overflow(page) -> int:
@@ -158,13 +129,13 @@ def test_every_page_in_every_setting(open_page, server, links, lang, width, js):
     page = open_page(js=js, locale=lang, width=width, height=WIDTHS[width], color_scheme="light")
     folder = ARTIFACTS / "screens" / f"{lang}-{width}-{'js' if js else 'nojs'}"
     folder.mkdir(parents=True, exist_ok=True)
-    values = links | {"lang": lang}
+    values = links[lang]
     problems = []
     for name, path in PUBLIC.items():
         problems += _visit(page, path.format(**values), folder / f"{name}.png", js)
     _log_in(page, server, lang)
     for name, path in WORKSPACE.items():
-        problems += _visit(page, path.format(**values), folder / f"manage-{name}.png", js)
+        problems += _visit(page, path.format(**values), folder / f"{name}.png", js)
         if lang != "en":
             problems += _untranslated(page, lang)
     assert not problems, "\n".join(problems)
@@ -181,7 +152,7 @@ def test_russian_workspace_has_no_untranslated_string(open_page, server, links):
     _log_in(page, server, "ru")
     problems = []
     for path in WORKSPACE.values():
-        page.goto(path.format(**links))
+        page.goto(path.format(**links["ru"]))
         problems += _untranslated(page, "ru")
     assert not problems, "\n".join(problems)
 
