@@ -129,6 +129,8 @@ def test_every_page_in_every_setting(open_page, server, links, lang, width, js):
     page = open_page(js=js, locale=lang, width=width, height=WIDTHS[width], color_scheme="light")
     folder = ARTIFACTS / "screens" / f"{lang}-{width}-{'js' if js else 'nojs'}"
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):  # a page renamed or gone leaves no stale screenshot
+        old.unlink()
     values = links[lang]
     problems = []
     for name, path in PUBLIC.items():
