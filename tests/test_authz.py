@@ -20,7 +20,7 @@ from portal.abuse import blocklist
 from portal.extensions import db
 from portal.models import ModerationEvent
 
-PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset"}
+PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset", "manage.language"}
 ADMIN = {"manage.coordinators", "manage.invite", "manage.set_active", "manage.issue_reset",
          "manage.site_settings"}
 # Public routes whose made-up token is answered 404, for every role alike.
