@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models import ModerationEvent
 
 PUBLIC = {"manage.login", "manage.logout", "manage.invitation", "manage.reset", "manage.second_step",
-          "manage.passkey_login_options", "manage.passkey_login"}
+          "manage.passkey_login_options", "manage.passkey_login", "manage.language"}
 ADMIN = {"manage.coordinators", "manage.invite", "manage.set_active", "manage.issue_reset",
          "manage.site_settings", "manage.safety", "manage.set_contact_key", "manage.crackdown_switch",
          "manage.require_second_factor", "manage.reset_factors"}

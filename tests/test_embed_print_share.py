@@ -211,7 +211,7 @@ def test_no_private_data_on_any_public_surface(client, seeded):
             "/api/v1/statements", "/en/feed.atom", f"/en/s/{SLUG}/feed.atom", "/sitemap.xml",
             "/robots.txt", f"/en/s/{SLUG}/embed", f"/ar/s/{SLUG}/embed", f"/s/{SLUG}/badge.svg",
             f"/en/s/{SLUG}/print", f"/fr/s/{SLUG}/print", f"/en/s/{SLUG}/qr.svg", f"/en/s/{SLUG}",
-            f"/en/s/{SLUG}/signatories", f"/en/s/{SLUG}/count"]
+            f"/en/s/{SLUG}/signatories", f"/en/s/{SLUG}/count", f"/ar/s/{SLUG}/updates"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -22,8 +22,9 @@ AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
 
 # GET routes that are not HTML pages for people, or only redirect.
 NOT_PAGES = {
-    "static", "main.index", "main.healthz", "statements.count", "feeds.statements", "feeds.statement",
-    "feeds.robots", "feeds.sitemap", "outlets.qr", "outlets.badge", "manage.translation_redirect",
+    "static", "main.index", "main.healthz", "main.favicon", "statements.count", "feeds.statements",
+    "feeds.statement", "feeds.robots", "feeds.sitemap", "outlets.qr", "outlets.badge",
+    "manage.translation_redirect",
     "manage.export_public", "api.openapi", "api.statements", "api.statement", "api.signatories",
 }
 PUBLIC = {  # endpoint -> path for a language
@@ -33,6 +34,7 @@ PUBLIC = {  # endpoint -> path for a language
     "statements.thanks": "/{lang}/s/" + SLUG + "/thanks",
     "outlets.embed": "/{lang}/s/" + SLUG + "/embed",
     "outlets.letter": "/{lang}/s/" + SLUG + "/print",
+    "feeds.updates": "/{lang}/s/" + SLUG + "/updates",
     "signatures.confirm": "/confirm/{confirm}",
     "signatures.withdraw": "/withdraw/{withdraw}",
     "signatures.manage": "/signature/{manage}",
