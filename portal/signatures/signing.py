@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -45,7 +44,7 @@ from portal.record import versions
 from portal.safety import contacts
 from portal.signatures.details import SigningBusy, SigningError, check_details
 from portal.signatures.notices import compose
-from portal.signatures.transitions import event, move
+from portal.signatures.transitions import Outcome, confirm_now, event, move
 from portal.statements import public
 from portal.text import (
     canonical_email,
@@ -76,14 +75,6 @@ class SignRequest:
     started: str | None = None
     proven: bool = False  # the address is proven (a personal invitation's link): no confirmation
     keep_informed: bool = False  # updates on the outcome by email (portal/record/updates.py)
-
-
-class Outcome(enum.StrEnum):
-    awaiting_moderation = "awaiting_moderation"
-    counted = "counted"
-    withdrawn = "withdrawn"
-    already_withdrawn = "already_withdrawn"
-    invalid = "invalid"
 
 
 def closed_message(now: public.Signing) -> str:
@@ -257,36 +248,6 @@ def _take(session, statement: Statement, values: dict, ready: tuple[str, str] | 
             return compose("recorded", existing, statement, counted=counted)
         return compose("confirm", existing, statement)
     return compose("already", existing, statement, signed_at=existing.confirmed_at or existing.created_at)
-
-
-def confirm_now(session, signature: Signature) -> Outcome:
-    """Move a pending signature on, as its owner confirmed it.
-
-    Once signing has closed, a late confirmation waits for a coordinator even under
-    post-moderation: the final count changes only by a person's decision.
-    """
-    statement = signature.statement
-    counts_at_once = statement.moderation == "post" and statement.state in (
-        StatementState.collecting, StatementState.published)
-    after = SignatureState.validated if counts_at_once else SignatureState.confirmed
-    before = move(session, signature, (SignatureState.pending,), after, confirmed_at=utcnow())
-    if before:
-        event(session, signature, "confirmed", before, after, actor="signer")
-        _note_return(session, signature)
-    if signature.state == SignatureState.validated:
-        return Outcome.counted
-    return Outcome.awaiting_moderation
-
-
-def _note_return(session, signature: Signature) -> None:
-    """Signing again after a withdrawal restores the signature: say so in the audit log."""
-    earlier = session.scalar(select(Signature.id).where(
-        Signature.statement_id == signature.statement_id, Signature.id != signature.id,
-        Signature.email_canonical == signature.email_canonical, Signature.name_key == signature.name_key,
-        Signature.state == SignatureState.withdrawn).order_by(Signature.id.desc()).limit(1))
-    if earlier is not None:
-        event(session, signature, "restored", SignatureState.withdrawn, signature.state, actor="signer",
-              detail=f"#{earlier}")
 
 
 def moderate(signature_id: int, approve: bool, actor_id: int | None = None,

@@ -33,7 +33,8 @@ from portal.web.refusals import attach
 # Open to a coordinator without a second factor while one is required.
 ENROLMENT = {"manage.login", "manage.logout", "manage.invitation", "manage.reset", "manage.second_step",
              "manage.passkey_login_options", "manage.passkey_login", "manage.security",
-             "manage.reauthenticate", "manage.enrol_totp", "manage.passkey_options", "manage.add_passkey"}
+             "manage.reauthenticate", "manage.enrol_totp", "manage.passkey_options", "manage.add_passkey",
+             "manage.language"}
 
 
 class ReauthForm(Form):
