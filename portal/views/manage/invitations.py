@@ -3,7 +3,7 @@ of the roster by tag, country or by hand, and reminding those who have not repli
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
@@ -27,8 +27,7 @@ def invitation_board(statement_id: int):
     return render_template("manage/invitations.html", statement=item, board=invitations.board(item.id),
                            rows=rows, state=state, tags=roster.all_tags(), form=Form(),
                            candidates=[org for org in roster.organisations() if org.id not in invited],
-                           max_reminders=invitations.MAX_REMINDERS, links=initiators.per_link(item.id),
-                           base=current_app.config["BASE_URL"].rstrip("/"))
+                           max_reminders=invitations.MAX_REMINDERS, links=initiators.per_link(item.id))
 
 
 @bp.post("/statements/<int:statement_id>/invitations/send")
