@@ -49,16 +49,22 @@ def _statement_id(slug: str) -> int:
     return ident
 
 
+def _run(call):
+    """A service call whose refusal is the command's error message."""
+    try:
+        return call()
+    except invitations.InvitationError as error:
+        raise click.ClickException(error.message) from None
+
+
 @invitations_cli.command("send")
 @click.argument("slug")
 @click.option("--tag", default="", help="Every organisation with this tag.")
 @click.option("--country", default="", help="Every organisation in this country (ISO code).")
 def invitations_send(slug: str, tag: str, country: str) -> None:
     """Invite organisations of the roster to sign SLUG, each with its own link."""
-    try:
-        done = invitations.send(_statement_id(slug), roster.Selection(tag=tag, country=country), CLI)
-    except invitations.InvitationError as error:
-        raise click.ClickException(error.message) from None
+    chosen = roster.Selection(tag=tag, country=country)
+    done = _run(lambda: invitations.send(_statement_id(slug), chosen, CLI))
     click.echo(f"{done.sent} invited, {done.already} invited before, {done.no_address} without an address")
 
 
@@ -66,11 +72,7 @@ def invitations_send(slug: str, tag: str, country: str) -> None:
 @click.argument("slug")
 def invitations_remind(slug: str) -> None:
     """Remind the invited organisations of SLUG that have not replied (at most twice each)."""
-    try:
-        count = invitations.remind(_statement_id(slug), CLI)
-    except invitations.InvitationError as error:
-        raise click.ClickException(error.message) from None
-    click.echo(f"{count} reminded")
+    click.echo(f"{_run(lambda: invitations.remind(_statement_id(slug), CLI))} reminded")
 
 
 @invitations_cli.command("board")

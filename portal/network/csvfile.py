@@ -47,7 +47,8 @@ class Plan:
 
 
 def _reader(text: str) -> csv.DictReader:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    # The csv module stops at a NUL; no cell of ours may hold one anyway.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff").replace("\x00", ""), newline=""))
     headers = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
     if any(column not in headers for column in REQUIRED):
         raise roster.RosterError("file", _("The first line must name the columns, at least: %(columns)s.",

@@ -4,6 +4,7 @@ A signature that came through a link records it, so the statistics count signatu
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ from portal.extensions import db
 from portal.models import CoInitiator, Signature, SignatureSource, SignatureState, Statement
 from portal.signatures.details import name_error
 from portal.text import canonical_email, name_key
+
+CODE = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
+
+
+def code(value: str | None) -> str:
+    """A recruitment link's code as a URL or form gives it, if it has a code's shape, else ""."""
+    return value if value and CODE.match(value) else ""
 
 
 class InitiatorError(DomainError):
@@ -61,15 +69,14 @@ def remove(statement_id: int, initiator_id: int, actor: audit.Actor) -> bool:
         return True
 
 
-def record_source(statement_id: int, email: str, name: str, code: str) -> None:
-    """Note that the live signature of ``email`` and ``name`` came through the link ``code``
+def record_source(statement_id: int, email: str, name: str, via: str | None) -> None:
+    """Note that the live signature of ``email`` and ``name`` came through the link ``via``
     (the first link it came through stays); an unknown code is ignored."""
-    code = (code or "")[:24]
-    if not code:
+    if not code(via):
         return
     with write() as session:
         initiator = session.scalars(select(CoInitiator).where(
-            CoInitiator.statement_id == statement_id, CoInitiator.code == code)).one_or_none()
+            CoInitiator.statement_id == statement_id, CoInitiator.code == via)).one_or_none()
         signature_id = session.scalar(select(Signature.id).where(
             Signature.statement_id == statement_id, Signature.email_canonical == canonical_email(email),
             Signature.name_key == name_key(name)).order_by(Signature.id.desc()).limit(1))

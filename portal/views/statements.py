@@ -97,7 +97,7 @@ def _page_context(statement: Statement, form: SignForm | None = None) -> dict:
     return {"view": view, "statement": statement, "tr": view.text, "page": page, "filters": filters,
             "form": _sign_form(statement, form) if view.can_sign else None,
             "countries": _listed_countries(statement), "key": g.get("key"),
-            "initiators": initiators.listed(statement.id), "via": request.values.get("via", "")[:24],
+            "initiators": initiators.listed(statement.id), "via": initiators.code(request.values.get("via")),
             "record": trust.of(statement, view.text.lang, g.lang)}
 
 

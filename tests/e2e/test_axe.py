@@ -10,7 +10,8 @@ from portal import tokens
 from portal.accounts import coordinators as accounts
 from portal.accounts.audit import Actor
 from portal.extensions import db
-from portal.models import Coordinator, Signature, Statement
+from portal.models import Coordinator, Invitation, Signature, Statement
+from portal.network import invitations, roster
 from portal.signatures import signing
 
 from .conftest import LANGUAGES, SLUG
@@ -39,6 +40,7 @@ PUBLIC = {  # endpoint -> path for a language
     "signatures.withdraw": "/withdraw/{withdraw}",
     "signatures.manage": "/signature/{manage}",
     "errors.404": "/{lang}/s/no-such-statement",
+    "invitations.invitation": "/{lang}/s/" + SLUG + "/i/{invite}",
 }
 WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.home": "/manage/",
@@ -64,6 +66,11 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.step": "/manage/statements/{sid}/step/closed",
     "manage.entries_page": "/manage/statements/{sid}/entries",
     "manage.notifications": "/manage/notifications",
+    "manage.organisations": "/manage/organisations",
+    "manage.edit_organisation": "/manage/organisations/edit",
+    "manage.import_organisations": "/manage/organisations/import",
+    "manage.merge_organisations": "/manage/organisations/merge",
+    "manage.invitation_board": "/manage/statements/{sid}/invitations",
 }
 # Open only between the password and the second factor: checked in test_passkeys.py (en, ar).
 SECOND_STEP = {"manage.second_step"}
@@ -97,7 +104,8 @@ def links(server) -> dict:
             sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
                 Signature.email == email)).one()
             values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
+                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
+                            "invite": _invitation(sid, lang)}
         accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
         invited = db.session.scalars(db.select(Coordinator).where(
             Coordinator.email == "invited@example.org")).one()
@@ -106,6 +114,15 @@ def links(server) -> dict:
     for value in values.values():
         value["invitation"], value["reset"] = invitation, reset
     return values
+
+
+def _invitation(sid: int, lang: str) -> str:
+    """An unused personal invitation to sign, for an organisation of the roster reading ``lang``."""
+    org = roster.save(roster.OrgInput(f"Axe invited {lang}", "EG", emails=f"invite-{lang}@example.org",
+                                      language=lang), Actor(None, "axe"))
+    invitations.send(sid, roster.Selection(ids=(org.id,)), Actor(None, "axe"))
+    found = db.session.scalars(db.select(Invitation).where(Invitation.organisation_id == org.id)).one()
+    return invitations.token_of(found)
 
 
 def check(page, url: str, **run) -> None:

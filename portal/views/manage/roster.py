@@ -52,10 +52,15 @@ def ident(value: str | None) -> int | None:
     return None
 
 
+def printable(value: str | None, most: int) -> str:
+    """A filter's value without control characters (PostgreSQL refuses NUL in text), trimmed."""
+    return "".join(ch for ch in (value or "")[:most] if ch.isprintable()).strip()
+
+
 def _selection() -> roster.Selection:
-    return roster.Selection(tag=request.args.get("tag", "")[:40].strip(),
-                            country=request.args.get("country", "")[:2].strip(),
-                            q=request.args.get("q", "")[:100].strip())
+    return roster.Selection(tag=printable(request.args.get("tag"), 40),
+                            country=printable(request.args.get("country"), 2),
+                            q=printable(request.args.get("q"), 100))
 
 
 @bp.get("/organisations")
