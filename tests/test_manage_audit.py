@@ -49,7 +49,8 @@ def test_every_action_is_audited_with_who_when_before_and_after(app, client, aut
         (f"/manage/signatures/{first}/approve", {}),
         (f"/manage/signatures/{second}/reject", {"reason": "not them"}),
         (f"/manage/signatures/{first}/edit", {"name": "First Org Ltd", "note": "typo"}),
-        (f"{base}/translations/en", {"title": "Audited", "body_md": "Text v2."}),
+        # Signing has opened: the original's change says its kind (issue 14).
+        (f"{base}/translations/en", {"title": "Audited", "body_md": "Text v2.", "change": "editorial"}),
         (f"{base}/translations/fr/current", {}),
         (f"{base}/lifecycle", {"to": "published"}),
     ]:

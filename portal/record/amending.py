@@ -41,12 +41,12 @@ class Answer(enum.StrEnum):
 
 
 def token_for(signature: Signature, number: int) -> str:
-    return tokens.make("reconsent", f"{number}~{signature.uid}")
+    return tokens.make("reconsent", f"{number}.{signature.uid}")
 
 
 def read_token(token: str) -> tuple[int, str] | None:
     found = tokens.read("reconsent", token or "")
-    number, _, uid = (found or "").partition("~")
+    number, _, uid = (found or "").partition(".")
     return (int(number), uid) if number.isdigit() and uid and len(number) < 9 else None
 
 
