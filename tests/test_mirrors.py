@@ -225,3 +225,13 @@ def test_a_mirror_of_1000_signatories_is_under_200_kb_compressed(site):
     assert compressed < 200 * 1024
     if response.content_encoding == "gzip":
         assert len(sent) < 200 * 1024
+
+
+def test_the_page_offers_the_copy_and_the_sign_form_says_what_a_withdrawal_cannot_reach(site):
+    seed(site)
+    html = site.test_client().get(f"/fr/s/{SLUG}").get_data(as_text=True)
+    assert (f'<a href="/fr/s/{SLUG}/mirror.html" download="{SLUG}-fr.html">'
+            "Enregistrer une copie à partager si ce site est bloqué</a>") in html
+    assert f'href="/fr/s/{SLUG}/mirror.html.sig" download="{SLUG}-fr.html.sig"' in html
+    form = html[html.index('<form id="sign-form"'):html.index("</form>")]
+    assert "un retrait ultérieur ne peut pas les modifier" in form
