@@ -199,6 +199,7 @@ def signatories(statement: Statement, q: str = "", country: str = "",
         query = query.where(Signature.country == country)
     needle = fold(q)[:100] if q else ""
     total = None if needle else listed_total(statement, country)
+    before = "" if cursor else before  # both given: the page after wins
     mark = cursor or before
     ident, place = read_cursor(statement.id, mark) if mark else (0, 0)
     if mark:
