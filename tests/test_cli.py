@@ -41,13 +41,13 @@ def test_demo_loads_three_statements_once_only(app, runner):
         assert len(rows) >= 300
         validated = [r for r in rows if r.state == "validated"]
         assert {r.visibility for r in validated} == {"full", "country", "hidden"}
-        assert len({r.country for r in validated}) >= 50
+        assert 35 <= len({r.country for r in validated}) <= 45  # about 40, as a real network
         assert {r.kind for r in validated} == {"organisation", "individual"}
         assert {r.state for r in rows} >= {"validated", "confirmed", "pending"}
         assert max(r.created_at for r in rows).replace(tzinfo=None) <= utcnow().replace(tzinfo=None)
         assert reconcile(db.session, repair=False) == []
         assert published.count_total == sum(1 for r in validated if r.statement_id == published.id)
-        assert published.count_countries >= 50
+        assert published.count_countries >= 30
         listed = signatories(published, limit=1000).rows
         assert len(listed) == sum(1 for r in validated if r.statement_id == published.id
                                   and r.visibility != "hidden")

@@ -33,9 +33,10 @@ SAME_AS_ENGLISH = {
     ("fr", "Invitations"), ("fr", "Organisations"), ("fr", "Actions"), ("fr", "Code"),
     ("es", "Error %(code)s"), ("es", "Error:"), ("es", "no"),
     *((lang, acronym) for lang in ("fr", "es", "ar", "ru") for acronym in ("CSV", "JSON")),
-    # Formats and number patterns with no word in them.
-    *((lang, pattern) for lang in ("fr", "es", "ar", "ru")
-      for pattern in ("Excel (XLSX)", "%(country)s (%(count)s)", "%(first)s–%(last)s")),
+    # Formats without words, and a product's name (issue 15: paging, country counts, exports).
+    *((lang, same) for lang in ("fr", "es", "ar", "ru")
+      for same in ("%(first)s–%(last)s", "%(country)s (%(count)s)", "Excel (XLSX)")),
+    ("es", "no"),
 }
 # Text that a template may carry outside _(): the product's name and other services' names.
 TEMPLATE_TEXT_ALLOWED = {"Undersigned", "Bluesky", "X", "Facebook", "LinkedIn", "WhatsApp", "Telegram"}

@@ -52,7 +52,7 @@ def test_the_margin_stylesheet_escapes_the_title_and_never_shows_the_key(app, cl
     assert escaped.count('"') == 2 and "<" not in escaped and "\\\\" not in escaped
     assert css_string("é b") == '"\\0000e9  b"'  # the space after an escape ends it; one remains
     page = client.get(f"/en/s/{SLUG}/print").get_data(as_text=True)
-    assert f'media="print" href="/en/s/{SLUG}/print-pages.css"' in page
+    assert f'<link rel="stylesheet" href="/en/s/{SLUG}/print-pages.css">' in page
     assert f'<bdi>http://localhost/en/s/{SLUG}</bdi>' in page  # the footer, for other browsers
     arabic = client.get(f"/ar/s/{SLUG}/print-pages.css").get_data(as_text=True)
     assert css_string("أطلقوا سراح الصحفيين") in arabic
@@ -73,10 +73,12 @@ def test_a_collecting_statements_margins_need_its_key_and_print_none(app, client
 
 def pdf_text(base: str, path: str, tmp_path) -> str:
     pdf = tmp_path / "letter.pdf"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    printed = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-pdf-header-footer", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--print-to-pdf={pdf}", f"{base}{path}"], check=True, capture_output=True, timeout=90)
+                    f"--print-to-pdf={pdf}", f"{base}{path}"], check=True, capture_output=True, timeout=90,
+                   text=True)
+    assert pdf.exists(), printed.stderr[-2000:]  # Chromium exits 0 even when its renderer died
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
                           text=True, timeout=30).stdout
 

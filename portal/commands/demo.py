@@ -11,6 +11,7 @@ from flask import current_app
 
 from portal import instance
 from portal.accounts.coordinators import create_coordinator
+from portal.commands.demo_people import Generator
 from portal.database import write
 from portal.models import (
     Signature,
@@ -22,7 +23,7 @@ from portal.models import (
     utcnow,
 )
 from portal.signatures.counts import reconcile
-from portal.text import canonical_email, country_codes, fold, listing_key
+from portal.text import canonical_email, fold, listing_key
 
 FREE_PRESS = {
     "en": ("Release Marta Ilieva now",
@@ -98,25 +99,6 @@ ARCHIVE = {
            "en los colegios electorales.\n"),
 }
 
-WORDS = {
-    "en": (["Centre for", "Association of", "Network for", "Foundation for", "Institute for",
-            "Coalition for", "Committee to Protect", "Alliance for"],
-           ["Press Freedom", "Free Expression", "Media Rights", "Independent Journalism",
-            "Human Rights", "Digital Rights", "Investigative Reporting", "Civic Space"]),
-    "fr": (["Centre pour la", "Association pour la", "Réseau pour la", "Fondation pour la"],
-           ["liberté de la presse", "liberté d'expression", "défense des journalistes"]),
-    "es": (["Centro por la", "Asociación por la", "Red por la", "Fundación para la"],
-           ["libertad de prensa", "libertad de expresión", "defensa del periodismo"]),
-    "ru": (["Центр защиты", "Ассоциация", "Фонд защиты", "Союз"], ["гласности", "журналистов",
-                                                                  "свободы слова"]),
-    "ar": (["مركز", "جمعية", "شبكة", "مؤسسة"], ["حرية الصحافة", "حقوق الإنسان", "حرية التعبير"]),
-}
-PLACES = ["Abuja", "Almaty", "Beirut", "Bogotá", "Dakar", "Jakarta", "Kyiv", "Lima", "Manila",
-          "Nairobi", "Tbilisi", "Tunis", "Yerevan", "Quito", "Kampala", "Dhaka", "Baku", "Lusaka"]
-PEOPLE = ["Amina Diallo", "Jonas Berg", "Élodie Martin", "Олег Смирнов", "Lucía Fernández",
-          "سارة الحسيني", "Kwame Mensah", "Nguyễn Thị Lan", "Ayşe Yılmaz", "Pedro Álvares"]
-
-
 def _statement(session, slug, texts, state, original="en", **fields) -> Statement:
     statement = Statement(slug=slug, original_lang=original, state=state, **fields)
     for lang, (title, summary, body) in texts.items():
@@ -129,30 +111,30 @@ def _statement(session, slug, texts, state, original="en", **fields) -> Statemen
 
 def _signatures(session, statement: Statement, n: int, rng: random.Random,
                 individuals: bool = False) -> None:
-    codes = sorted(country_codes())
+    people = Generator(rng)
+    langs = {t.lang for t in statement.translations}
     # From a day before publication (launch signatories) until closing or now, never later.
     start = (statement.published_at or utcnow()) - timedelta(days=1)
     minutes = max(1, int(((statement.closed_at or utcnow()) - start).total_seconds() // 60))
     for i in range(n):
-        lang = rng.choice(["en", "en", "fr", "es", "ru", "ar"])
         if individuals and rng.random() < 0.4:
-            kind, name = "individual", rng.choice(PEOPLE)
+            kind, (country, name) = "individual", people.individual()
         else:
-            first, second = WORDS[lang]
-            kind, name = "organisation", f"{rng.choice(first)} {rng.choice(second)} {rng.choice(PLACES)}"
-        visibility = rng.choices(list(Visibility), weights=[85, 10, 5])[0]
+            kind, (country, name) = "organisation", people.organisation()
+        # Signers read the statement in their own language when it has it, else in the original.
+        lang = country.lang if country.lang in langs else statement.original_lang
+        visibility = rng.choices(list(Visibility), weights=[82, 12, 6])[0]
         state = rng.choices([SignatureState.validated, SignatureState.confirmed,
                              SignatureState.pending], weights=[90, 6, 4])[0]
-        country = rng.choice(codes[:120]) if rng.random() < 0.5 else rng.choice(codes)
         email = f"contact{i}@org{i}.example.org"
         moment = start + timedelta(minutes=rng.randint(0, minutes))
         session.add(Signature(
             uid=new_uid(), statement_id=statement.id, kind=kind, name=name,
             signer_name="Demo Signer" if kind == "organisation" else "",
             role="Director" if kind == "organisation" else "", authorised=kind == "organisation",
-            country=country, visibility=visibility, email=email,
+            country=country.code, visibility=visibility, email=email,
             email_canonical=canonical_email(email), lang=lang, state=state,
-            sort_key=listing_key(name, visibility, country), search_text=fold(name),
+            sort_key=listing_key(name, visibility, country.code), search_text=fold(name),
             created_at=moment, confirmed_at=moment if state != "pending" else None,
             launch=statement.published_at is None or moment < statement.published_at,
         ))

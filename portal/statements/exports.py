@@ -23,7 +23,9 @@ from portal.accounts import audit
 from portal.database import write
 from portal.extensions import db
 from portal.models import Signature, SignatureState, Statement, Visibility, as_utc
+from portal.statements import sheets
 from portal.statements.public import shown
+from portal.statements.reading import listed_total
 from portal.text import country_name
 from portal.words import signature_state_label
 
@@ -154,9 +156,11 @@ def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor,
     :returns: (the body in chunks, media type)
     """
     full = scope == "full"
+    total = db.session.scalar(select(func.count()).select_from(Signature)
+                              .where(Signature.statement_id == statement.id)) if full else None
+    if fmt == "xlsx":
+        sheets.check_size(total if full else listed_total(statement))
     if full:
-        total = db.session.scalar(select(func.count()).select_from(Signature)
-                                  .where(Signature.statement_id == statement.id))
         with write() as session:
             audit.record(session, actor, "exported_full", statement_id=statement.id,
                          detail=f"{fmt}, {total} rows")
@@ -166,8 +170,6 @@ def export(statement: Statement, scope: str, fmt: str, actor: audit.Actor,
     labels = labels or Labels("en", "yes", "no")
     rows, fields = for_people(rows, FULL_FIELDS if full else PUBLIC_FIELDS, labels)
     if fmt == "xlsx":
-        from portal.statements import sheets
-
         return sheets.to_xlsx(rows, fields, labels.lang), MEDIA_TYPES[fmt]
     return to_csv(rows, fields), MEDIA_TYPES[fmt]
 

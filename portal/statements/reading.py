@@ -206,6 +206,7 @@ def signatories(statement: Statement, q: str = "", country: str = "",
                                                                   statement.original_lang, version))
     needle = fold(q)[:100] if q else ""
     total = None if needle or (version and version > 1) else listed_total(statement, country)
+    before = "" if cursor else before  # both given: the page after wins
     mark = cursor or before
     ident, place = read_cursor(statement.id, mark) if mark else (0, 0)
     if mark:

@@ -29,12 +29,16 @@ class TooManyRows(DomainError):
                                  "Download the CSV instead."))
 
 
+def check_size(rows: int) -> None:
+    """:raises TooManyRows: if ``rows`` and the header do not fit in a worksheet (checked before
+    any row is read, so nothing is left half-streamed)."""
+    if rows + 1 > XLSX_MAX_ROWS:
+        raise TooManyRows()
+
+
 def to_xlsx(rows: Iterable[dict], fields: list[str], lang: str) -> Iterator[bytes]:
     """The workbook, written whole before the first byte is sent (a worksheet is not a stream),
-    then read back in chunks.
-
-    :raises TooManyRows: beyond :data:`XLSX_MAX_ROWS`.
-    """
+    then read back in chunks (:func:`check_size` first)."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # closed by _read
     with tempfile.TemporaryDirectory() as scratch:
         book = xlsxwriter.Workbook(spool, {
@@ -50,10 +54,6 @@ def to_xlsx(rows: Iterable[dict], fields: list[str], lang: str) -> Iterator[byte
         sheet.freeze_panes(1, 0)
         number = 0
         for number, row in enumerate(rows, 1):
-            if number >= XLSX_MAX_ROWS:
-                book.close()
-                spool.close()
-                raise TooManyRows()
             for column, field in enumerate(fields):
                 value = row[field]
                 if isinstance(value, int) and not isinstance(value, bool):

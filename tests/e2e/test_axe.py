@@ -28,6 +28,7 @@ NOT_PAGES = {
     "feeds.statement", "feeds.robots", "feeds.sitemap", "outlets.qr", "outlets.badge",
     "manage.translation_redirect",
     "manage.export_public", "api.openapi", "api.statements", "api.statement", "api.signatories",
+    "outlets.page_margins", "manage.signatory_list_text",
 }
 PUBLIC = {  # endpoint -> path for a language
     "statements.index": "/{lang}/",
@@ -54,6 +55,7 @@ WORKSPACE = {  # behind login; the workspace speaks the browser's language
     "manage.edit_signature": "/manage/signatures/{sig}/edit",
     "manage.stats": "/manage/statements/{sid}/stats",
     "manage.exports": "/manage/statements/{sid}/exports",
+    "manage.signatory_list": "/manage/statements/{sid}/signatory-list",
     "manage.audit": "/manage/audit",
     "manage.coordinators": "/manage/coordinators",
     "manage.change_password": "/manage/password",
