@@ -36,7 +36,6 @@ SAME_AS_ENGLISH = {
     # Formats without words, and a product's name (issue 15: paging, country counts, exports).
     *((lang, same) for lang in ("fr", "es", "ar", "ru")
       for same in ("%(first)s–%(last)s", "%(country)s (%(count)s)", "Excel (XLSX)")),
-    ("es", "no"),
 }
 # Text that a template may carry outside _(): the product's name and other services' names.
 TEMPLATE_TEXT_ALLOWED = {"Undersigned", "Bluesky", "X", "Facebook", "LinkedIn", "WhatsApp", "Telegram"}
