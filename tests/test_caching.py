@@ -176,7 +176,7 @@ def micro_cache_expires(app, sid):
         assert "<strong>1</strong>" in fresh.get_data(as_text=True)
     fragment = client.get(url, headers={"HX-Request": "true"})  # another variant, another entry
     assert "<strong>1</strong>" in fragment.get_data(as_text=True)
-    wait_for(lambda: "<strong>1</strong>" in client.get(url).get_data(as_text=True), 5,
+    wait_for(lambda: "<strong>1</strong>" in client.get(url).get_data(as_text=True), 15,
              "the entry's expiry")
     with app.app_context():
         key = db.session.get(Statement, sid).private_key

@@ -253,7 +253,7 @@ def live_url(tmp_path):
             except OSError:
                 return False
 
-        wait_for(healthy, 10, "the print test server's start")
+        wait_for(healthy, 120, "the print test server's start")
         yield url, seeded
     finally:
         process.terminate()
