@@ -171,3 +171,28 @@ def test_polls_through_the_micro_cache_reach_the_database_once(database_url, tmp
         time.sleep(3.05)
         fresh = client.get(COUNT, headers={"Cache-Control": "no-cache", "If-None-Match": tag})
         assert fresh.status_code == 200 and "<strong>2</strong>" in fresh.get_data(as_text=True)
+
+
+def test_the_kept_sign_form_carries_each_request_s_token_and_stamp(app, client, make_statement):
+    from conftest import csrf_token
+    from test_views_statements import sign_form
+
+    from portal import tokens
+    from portal.abuse.screening import fill_seconds
+    from portal.models import Signature
+
+    make_statement(SLUG, moderation="post", require_confirmation=False)
+    pages = [client.get(f"/en/s/{SLUG}?n={i}").get_data(as_text=True) for i in range(2)]
+    assert pages[0].count('name="started"') == 1 and "\x00" not in pages[0]
+    with app.test_request_context():
+        token = tokens.form_token(SLUG)
+    for page in pages:
+        assert f'name="csrf_token" value="{token}"' in page
+        stamp = page.split('name="started" value="')[1].split('"')[0]
+        with app.app_context():
+            assert fill_seconds(stamp) is not None  # signed and current, not a kept one from elsewhere
+    assert client.get(f"/fr/s/{SLUG}").get_data(as_text=True).count('lang="fr"') >= 1
+    answer = client.post(f"/en/s/{SLUG}/sign", data=sign_form(csrf_token=csrf_token(client, f"/en/s/{SLUG}")))
+    assert answer.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Signature)) == 1
