@@ -48,6 +48,7 @@ def wrk(
     fragment: bool = False,
     reload: bool = False,
     connections: int = CONNECTIONS,
+    unique: bool = False,
 ) -> Result:
     """Run wrk against one URL; responses with a status not in ``expect`` count as errors."""
     command = [
@@ -64,6 +65,7 @@ def wrk(
         etag,
         "fragment" if fragment else "page",
         "reload" if reload else "",
+        "unique" if unique else "",
     ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     line = next((ln for ln in output.splitlines() if ln.startswith("WRKJSON ")), None)

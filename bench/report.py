@@ -6,6 +6,7 @@ SIGNING = "signing"
 BASE_SCENARIOS = (
     "statement page",
     "statement page, rendered",
+    "statement page, no-cache",
     "counter 200",
     "counter 304",
     "signatories deep page",
@@ -95,8 +96,36 @@ def targets(result: dict) -> list[dict]:
             if value is not None:
                 label = f"search p50 at {sized[-1]['n']:,} ≤ 100 ms ({backend}, {how})"
                 found.append(_target(label, value, 100, value <= 100, "ms"))
+    found += path_targets(result)
     peak = max([r["peak_rss_mb"] for r in runs] or [0])
     found.append(_target("peak RSS per worker ≤ 120 MB", peak, 120, peak <= 120, "MB"))
+    return found
+
+
+def _share(scenarios: dict, name: str, reference: str) -> float:
+    base = scenarios[reference]["rps"]
+    return round(scenarios[name]["rps"] / base, 3) if base else 0.0
+
+
+def path_targets(result: dict) -> list[dict]:
+    """Issue 17: a conditional poll costs no more than a plain one, a reload stream no more
+    than a plain stream, the rendered page (SQLite) and the common-word search alone at 1M."""
+    found = []
+    for r in result["runs"]:
+        where, s = f"{r['backend']} {r['n']:,}", r["scenarios"]
+        value = _share(s, "counter 304", "counter 200")
+        found.append(_target(f"counter 304 ÷ counter 200 ≥ 1.0 ({where})", value, 1.0, value >= 1.0, "×"))
+        value = _share(s, "statement page, no-cache", "statement page")
+        found.append(_target(f"no-cache page stream ÷ plain page stream ≥ 0.8 ({where})", value, 0.8,
+                             value >= 0.8, "×"))
+        if r["backend"] == "sqlite":
+            value = _ratio(result, "statement page, rendered", s["statement page, rendered"])
+            found.append(_target(f"statement page, rendered ÷ ceiling ≥ 0.12 ({where})", value, 0.12,
+                                 value >= 0.12, "×"))
+        alone = _p50(s["search, common word"], "alone_p50_ms")
+        if r["n"] >= 1_000_000 and alone is not None:
+            label = f"search, common word, alone ≤ 20 ms ({where})"
+            found.append(_target(label, alone, 20, alone <= 20, "ms"))
     return found
 
 

@@ -55,7 +55,7 @@ COUNTRIES = list(
 COLUMNS = tuple(
     "uid,statement_id,kind,name,signer_name,role,website,org_type,authorised,country,"
     "visibility,email,email_canonical,lang,state,launch,ip_hash,confirmation_sends,sort_key,"
-    "search_text,created_at,confirmed_at,moderated_at,name_key,screen_reason,proposed".split(",")
+    "search_text,created_at,confirmed_at,moderated_at,name_key,screen_reason,proposed,keep_informed".split(",")
 )
 BODY = "\n\n".join(
     [
@@ -149,6 +149,7 @@ def rows(n: int, statement_id: int = 1) -> Iterator[tuple]:
             name_key(name),
             "",
             "",
+            False,
         )
 
 

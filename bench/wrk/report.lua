@@ -1,11 +1,14 @@
 -- wrk script for every GET scenario: optional If-None-Match (first argument), "fragment" as the
 -- second argument for an htmx request, "reload" as the third for Cache-Control: no-cache
 -- (a browser's reload: it passes the app's micro-cache), gzip like a browser, a count per
--- status, and one JSON line with the figures the benchmark reads.
+-- status, and one JSON line with the figures the benchmark reads. "unique" as the fourth
+-- argument adds ?bench=<n>, a new query string on every request: each one misses the
+-- micro-cache and is rendered (the app ignores the parameter).
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("id", #threads)
 end
 
 function init(args)
@@ -20,6 +23,17 @@ function init(args)
   if args[3] == "reload" then
     wrk.headers["Cache-Control"] = "no-cache"
   end
+  unique = args[4] == "unique"
+  counter = 0
+  prefix = tostring(id) .. "-" .. tostring(os.time())
+end
+
+function request()
+  if unique then
+    counter = counter + 1
+    return wrk.format(nil, wrk.path .. "?bench=" .. prefix .. "-" .. counter)
+  end
+  return wrk.format()
 end
 
 function response(status, headers, body)

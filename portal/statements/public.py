@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import (
@@ -175,7 +176,9 @@ def find(slug: str, key: str | None = None) -> Statement | None:
     """
     if not SLUG.fullmatch(slug or ""):
         return None
-    statement = db.session.scalars(select(Statement).where(Statement.slug == slug)).one_or_none()
+    # One query with its texts: the validator covers them, and a 304 costs only this lookup.
+    statement = db.session.scalars(select(Statement).options(joinedload(Statement.translations))
+                                   .where(Statement.slug == slug)).unique().one_or_none()
     if statement is None or not statement.translations:
         return None
     if statement.state == StatementState.collecting:

@@ -28,7 +28,7 @@ from portal.statements import public
 from portal.statements import reading as service
 from portal.text import countries
 from portal.views.forms import SignForm
-from portal.web import caching
+from portal.web import caching, formcache
 from portal.web.locale import pull_lang
 from portal.web.reading import public_statement, public_view
 from portal.web.refusals import attach
@@ -126,8 +126,12 @@ def index():
 def show(slug: str):
     """The statement page."""
     statement = public_statement(slug)
-    return _cached(statement) or _cached(
-        statement, make_response(render_template("statements/show.html", **_page_context(statement))))
+    if unchanged := _cached(statement):
+        return unchanged
+    context = _page_context(statement)
+    if context["form"] is not None:
+        context["sign_form_html"] = formcache.blank_sign_form(statement, context)
+    return _cached(statement, make_response(render_template("statements/show.html", **context)))
 
 
 @bp.get("/s/<slug>/signatories")

@@ -107,43 +107,63 @@ class MicroCache:
     A read storm is thousands of readers asking for the same page. Inside the time to live a
     repeat is answered from memory without Flask or the database, a matching ``If-None-Match``
     with a 304; while one thread refreshes an expired entry, the others are served the
-    previous copy. A reload (``Cache-Control: no-cache`` or ``max-age=0``) goes to the app and
-    refreshes the entry. Only responses the app marked ``Cache-Control: public`` without a cookie
-    are kept, keyed on everything they vary on, and on the scheme and host they were asked under.
+    previous copy. A conditional request that misses is filled unconditionally, so the entry is
+    stored and the next poll is answered from memory (an app's 304 has no body to keep). A
+    reload (``Cache-Control: no-cache`` or ``max-age=0``) is served the entry only if it was
+    rendered within the time to live; otherwise it waits for a render already under way, or
+    renders: at most one render per key per worker per ``seconds``. Only responses the app
+    marked ``Cache-Control: public`` without a cookie are kept, keyed on everything they vary
+    on, and on the scheme and host they were asked under.
     """
 
     PATHS = re.compile(r"^/[^/]+/s/[^/]+(/count|/thanks)?$")
     VARY = ("HTTP_HX_REQUEST", "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST", "HTTP_ACCEPT_ENCODING")
     BODY_HEADERS = {"content-length", "content-type", "content-encoding"}
+    CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+    WAIT = 10.0  # seconds a request waits for another thread's render before rendering itself
 
     def __init__(self, app, seconds: float, entries: int = 256, max_bytes: int = 512 * 1024) -> None:
         self.app, self.seconds, self.entries, self.max_bytes = app, seconds, entries, max_bytes
         self.store: OrderedDict[tuple, tuple[float, str, list, bytes, str]] = OrderedDict()
-        self.refreshing: set[tuple] = set()
+        self.refreshing: dict[tuple, threading.Event] = {}
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or not self.PATHS.match(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
-        # A reload asks caches to check with the origin (RFC 9111 §5.2.1): pass it to the app.
+        # A reload asks caches to check with the origin (RFC 9111 §5.2.1.4); this cache is part
+        # of the origin, whose answer stays the same for ``seconds`` (see bench/README.md).
         asked = environ.get("HTTP_CACHE_CONTROL", "").replace(" ", "")
         reload = "no-cache" in asked or "max-age=0" in asked or environ.get("HTTP_PRAGMA") == "no-cache"
         # Host and scheme too: the app refuses hosts it does not serve and builds its links from
         # BASE_URL, but a page kept for one host must never be handed to another anyway.
         key = (environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""), environ["PATH_INFO"],
                environ.get("QUERY_STRING", ""), *(environ.get(name, "") for name in self.VARY))
-        with self.lock:
-            hit = self.store.get(key)
-            usable = not reload and hit is not None and (hit[0] > time.monotonic() or key in self.refreshing)
-            if not usable:
-                self.refreshing.add(key)
-        if usable:
+        deadline = time.monotonic() + self.WAIT
+        while True:
+            with self.lock:
+                hit = self.store.get(key)
+                now = time.monotonic()
+                fresh = hit is not None and hit[0] > now
+                pending = self.refreshing.get(key)
+                if fresh or (hit is not None and pending is not None and not reload):
+                    break
+                if pending is None or now >= deadline:
+                    self.refreshing[key] = mine = threading.Event()
+                    hit = None
+                    break
+            # Another thread is rendering this key and there is no copy this request may have:
+            # wait for that render rather than start another one.
+            pending.wait(max(deadline - time.monotonic(), 0))
+        if hit is not None:
             return self._answer(hit, environ, start_response)
         try:
             return self._fill(key, environ, start_response)
         finally:
             with self.lock:
-                self.refreshing.discard(key)
+                if self.refreshing.get(key) is mine:
+                    del self.refreshing[key]
+            mine.set()
 
     def _answer(self, hit, environ, start_response):
         _expires, status, headers, body, etag = hit
@@ -159,26 +179,32 @@ class MicroCache:
         captured: list = []
 
         def capture(status, headers, exc_info=None):
-            captured[:] = [status, headers]
-            return start_response(status, headers, exc_info)
+            captured[:] = [status, headers, exc_info]
+            return lambda data: None  # the body is returned, never written
 
-        iterable = self.app(environ, capture)
+        # Rendered unconditionally, so a poll that revalidates leaves an entry to answer the
+        # next one from memory; the client's validator is then checked against that entry.
+        plain = {name: value for name, value in environ.items() if name not in self.CONDITIONS}
+        iterable = self.app(plain, capture)
         try:
             body = b"".join(iterable)
         finally:
             if hasattr(iterable, "close"):
                 iterable.close()
-        status, headers = captured
+        status, headers, exc_info = captured
         names = {name.lower(): value for name, value in headers}
+        entry = (time.monotonic() + self.seconds, status, headers, body, names.get("etag", ""))
         if (status[:3] in ("200", "286") and names.get("cache-control", "").startswith("public")
                 and "set-cookie" not in names and len(body) <= self.max_bytes):
-            entry = (time.monotonic() + self.seconds, status, headers, body, names.get("etag", ""))
             with self.lock:
                 self.store[key] = entry
                 self.store.move_to_end(key)
                 while len(self.store) > self.entries:
                     self.store.popitem(last=False)
-        return [body]
+        if exc_info is not None:
+            start_response(status, headers, exc_info)
+            return [body]
+        return self._answer(entry, environ, start_response)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
