@@ -11,7 +11,8 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import TEXTS, csrf_token, free_port
+from conftest import csrf_token, free_port
+from factories import TEXTS
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text

@@ -217,5 +217,5 @@ def test_country_only_signatories_carry_no_launch_flag_nor_date(app, client, aut
                          "launch": None, "signed_on": None}
     assert full_row["launch"] is True and re.fullmatch(r"\d{4}-\d\d-\d\d", full_row["signed_on"])
     csv_lines = client.get(f"/manage/statements/{sid}/export/public.csv").get_data(as_text=True).splitlines()
-    assert csv_lines[0] == "name,kind,country,org_type,launch,signed_on"
-    assert ",organisation,KE,,," in csv_lines[1:]
+    assert csv_lines[0].lstrip("\ufeff") == "name,kind,country,country_name,org_type,launch,signed_on"
+    assert ",organisation,KE,Kenya,,," in csv_lines[1:]

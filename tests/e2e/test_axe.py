@@ -25,6 +25,7 @@ AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
 # GET routes that are not HTML pages for people, or only redirect.
 NOT_PAGES = {
     "static", "main.index", "main.healthz", "main.favicon", "statements.count", "feeds.statements",
+    "mirrors.copy", "mirrors.signature", "mirrors.signing_key",  # files, checked in test_mirror_offline.py
     "feeds.statement", "feeds.robots", "feeds.sitemap", "outlets.qr", "outlets.badge",
     "manage.translation_redirect",
     "manage.export_public", "api.openapi", "api.statements", "api.statement", "api.signatories",
