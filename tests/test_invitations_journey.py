@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.mail.outbox import send_due
 from portal.models import Invitation, Signature, Statement
 from portal.network import invitations
+from portal.words import isolate
 
 SLUG = "free-the-reporters"
 LANGS = ("en", "fr", "es", "ar", "ru")
@@ -140,7 +141,7 @@ def test_the_campaign_journey(app, client, make_statement, smtp, tmp_path):
             lang = languages[message["To"]]
             title = TEXTS.get(lang, TEXTS["en"])[0]  # es and ru fall back to the original
             with force_locale(lang):
-                expected = _("An invitation to sign “%(title)s”", title="\u2068" + title + "\u2069")
+                expected = _("An invitation to sign “%(title)s”", title=isolate(title, lang))
             assert message["Subject"] == expected, lang
             if lang != "en":
                 assert not message["Subject"].startswith("An invitation")

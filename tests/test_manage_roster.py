@@ -146,7 +146,7 @@ def test_the_board_invites_by_tag_and_by_hand_and_reminds(app, client, auth, peo
     assert "Tunis Press Club" not in text_of(client.get(f"{board}?state=signed"))
     with app.app_context():
         subjects = set(db.session.scalars(select(OutboxMail.subject)))
-    assert "Une invitation à signer « \u2068campaign title fr\u2069 »" in subjects  # Radio Libre reads French
+    assert "Une invitation à signer « campaign title fr »" in subjects  # Radio Libre reads French
     reminded = auth.post(f"{board}/remind", page=board, follow_redirects=True)
     assert "3 reminders sent." in text_of(reminded)
     assert {"invitations_sent", "invitations_reminded"} <= set(_actions(app))

@@ -139,7 +139,7 @@ def test_a_signer_is_told_when_approved_with_the_public_link(app, client, auth, 
     mails = by_recipient(smtp)
     assert "no@press.example" not in mails
     (french,) = mails["libre@press.example"]
-    assert french["Subject"] == "Votre signature est approuvée : \u2068approved-and-listed title fr\u2069"
+    assert french["Subject"] == "Votre signature est approuvée : approved-and-listed title fr"
     body = french.get_content()
     assert "http://localhost/fr/s/approved-and-listed" in body
     manage = link_from(body, "signature")
