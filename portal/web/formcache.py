@@ -10,7 +10,7 @@ import re
 import threading
 from collections import OrderedDict
 
-from flask import g, render_template
+from flask import current_app, g, render_template
 from markupsafe import Markup, escape
 
 from portal.abuse.screening import fill_stamp
@@ -26,7 +26,8 @@ _lock = threading.Lock()
 
 def blank_sign_form(statement, context: dict) -> Markup:
     """The empty form for ``statement`` as ``_sign_form.html`` renders it for this request."""
-    key = (caching.release(), statement.id, statement.version, statement.state, statement.paused,
+    key = (id(current_app.config), caching.release(), statement.id, statement.version, statement.state,
+           statement.paused, statement.invite_only, statement.allowed_domains,
            g.get("lang", ""), context.get("key") or "", context.get("via") or "")
     with _lock:
         kept = _kept.get(key)
