@@ -109,7 +109,7 @@ def links(server) -> dict:
                 Signature.email == email)).one()
             values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
                             "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
-                            "invite": _invitation(sid, lang)}
+                            "invite": invitation_link(sid, lang)}
         accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
         invited = db.session.scalars(db.select(Coordinator).where(
             Coordinator.email == "invited@example.org")).one()
@@ -120,10 +120,11 @@ def links(server) -> dict:
     return values
 
 
-def _invitation(sid: int, lang: str) -> str:
+def invitation_link(sid: int, lang: str, who: str = "Axe") -> str:
     """An unused personal invitation to sign, for an organisation of the roster reading ``lang``."""
-    org = roster.save(roster.OrgInput(f"Axe invited {lang}", "EG", emails=f"invite-{lang}@example.org",
-                                      language=lang), Actor(None, "axe"))
+    address = f"{who.lower()}-invite-{lang}@example.org"
+    org = roster.save(roster.OrgInput(f"{who} invited {lang}", "EG", emails=address, language=lang),
+                      Actor(None, "axe"))
     invitations.send(sid, roster.Selection(ids=(org.id,)), Actor(None, "axe"))
     found = db.session.scalars(db.select(Invitation).where(Invitation.organisation_id == org.id)).one()
     return invitations.token_of(found)

@@ -22,7 +22,7 @@ from portal.models import Signature, Statement
 from portal.signatures import signing
 
 from .conftest import ARTIFACTS, SLUG
-from .test_axe import AXE_OPTIONS, WORKSPACE, axe
+from .test_axe import AXE_OPTIONS, WORKSPACE, axe, invitation_link
 from .test_axe import PUBLIC as AXE_PUBLIC
 
 # The pages axe checks: every public page (and the login) and every workspace page.
@@ -84,7 +84,8 @@ def links(server) -> dict:
             sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
                 Signature.email == email)).one()
             values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid)}
+                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
+                            "invite": invitation_link(sid, lang, "Screens")}
     return values
 
 
