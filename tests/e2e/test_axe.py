@@ -101,15 +101,7 @@ def links(server) -> dict:
     with server.app.app_context():
         sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
         for lang in LANGUAGES:
-            email = f"axe-{lang}@example.org"
-            signing.sign(signing.SignRequest(
-                statement_id=sid, kind="organisation", name=f"Axe {lang} الصحافة", country="EG",
-                email=email, lang=lang, authorised=True, signer_name="Axe"))
-            sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
-                Signature.email == email)).one()
-            values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
-                            "invite": invitation_link(sid, lang)}
+            values[lang] = signer_links(sid, lang, "Axe")
         accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
         invited = db.session.scalars(db.select(Coordinator).where(
             Coordinator.email == "invited@example.org")).one()
@@ -118,6 +110,20 @@ def links(server) -> dict:
     for value in values.values():
         value["invitation"], value["reset"] = invitation, reset
     return values
+
+
+def signer_links(sid: int, lang: str, who: str) -> dict:
+    """A new pending signature's confirm, withdraw and manage tokens, and an unused personal
+    invitation, for URL templates in ``lang`` (inside an application context)."""
+    email = f"{who.lower()}-{lang}@example.org"
+    signing.sign(signing.SignRequest(
+        statement_id=sid, kind="organisation", name=f"{who} {lang} الصحافة", country="EG",
+        email=email, lang=lang, authorised=True, signer_name=who))
+    sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
+        Signature.email == email)).one()
+    return {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
+            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
+            "invite": invitation_link(sid, lang, who)}
 
 
 def invitation_link(sid: int, lang: str, who: str = "Axe") -> str:

@@ -15,14 +15,12 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from portal import tokens
 from portal.config import ROOT
 from portal.extensions import db
-from portal.models import Signature, Statement
-from portal.signatures import signing
+from portal.models import Statement
 
 from .conftest import ARTIFACTS, SLUG
-from .test_axe import AXE_OPTIONS, WORKSPACE, axe, invitation_link
+from .test_axe import AXE_OPTIONS, WORKSPACE, axe, signer_links
 from .test_axe import PUBLIC as AXE_PUBLIC
 
 # The pages axe checks: every public page (and the login) and every workspace page.
@@ -77,15 +75,7 @@ def links(server) -> dict:
     with server.app.app_context():
         sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
         for lang in ("en", "ar", "ru"):
-            email = f"screens-{lang}@example.org"
-            signing.sign(signing.SignRequest(
-                statement_id=sid, kind="organisation", name=f"Screens {lang} للصحافة", country="EG",
-                email=email, lang=lang, authorised=True, signer_name="Screens"))
-            sig, uid = db.session.execute(db.select(Signature.id, Signature.uid).where(
-                Signature.email == email)).one()
-            values[lang] = {"lang": lang, "sid": sid, "sig": sig, "confirm": tokens.make("confirm", uid),
-                            "withdraw": tokens.make("withdraw", uid), "manage": tokens.make("manage", uid),
-                            "invite": invitation_link(sid, lang, "Screens")}
+            values[lang] = signer_links(sid, lang, "Screens")
     return values
 
 
