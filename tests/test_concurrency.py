@@ -233,7 +233,8 @@ def test_every_sqlite_write_starts_with_begin_immediate(tmp_path):
             if kind == "confirm":
                 approved = runner.invoke(args=["signatures", "approve", "discipline", "--all"]).output
                 assert "approved 1" in approved
-        assert "sent 2" in runner.invoke(args=["mail", "send"]).output
+        # Two confirmation links (one per submission) and the "you are listed" note on approval.
+        assert "sent 3, failed 0" in runner.invoke(args=["mail", "send"]).output
         assert runner.invoke(args=["counts", "reconcile"]).exit_code == 0
         from sqlalchemy import update
 

@@ -384,7 +384,7 @@ def test_a_reader_holding_an_old_snapshot_only_defers_the_erasure(tmp_path):
         add_statement(app)
         with app.app_context():
             contacts.register_key(keys.generate()[1], contacts.audit.Actor(None, "test"))
-        sign_through_the_form(app.test_client(), ["first@org.example"])
+        sign_through_the_form(app.test_client(), ["first.sealed.signer@org.example"])
         reader = sqlite3.connect(tmp_path / "portal.sqlite3", isolation_level=None)
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM signatures").fetchall()  # a snapshot from before sending
@@ -392,8 +392,8 @@ def test_a_reader_holding_an_old_snapshot_only_defers_the_erasure(tmp_path):
             with app.app_context():
                 assert send_due(Transport("")) == (1, 0)
             wal = tmp_path / "portal.sqlite3-wal"
-            assert b"first@org.example" in wal.read_bytes()  # held by the reader's snapshot
-            sign_through_the_form(app.test_client(), ["second@org.example"])  # writers go on
+            assert b"first.sealed.signer@org.example" in wal.read_bytes()  # held by the reader's snapshot
+            sign_through_the_form(app.test_client(), ["second.sealed.signer@org.example"])  # writers go on
             with app.app_context():
                 assert send_due(Transport("")) == (1, 0)
         finally:
@@ -401,4 +401,4 @@ def test_a_reader_holding_an_old_snapshot_only_defers_the_erasure(tmp_path):
             reader.close()
         with app.app_context():
             assert send_due(Transport("")) == (0, 0)  # nothing to send: the erasure still due runs
-        assert found_in(database_bytes(app, url, tmp_path), ["first@org.example", "second@org.example"]) == []
+        assert found_in(database_bytes(app, url, tmp_path), ["first.sealed.signer@org.example", "second.sealed.signer@org.example"]) == []
