@@ -88,7 +88,10 @@ def server(tmp_path_factory):
         del os.environ["PORTAL_INSTANCE_PATH"]
     # The limits are on, as shipped, but far above what one browser sends (the test process shares
     # their store, through the same instance folder, to push a statement past its own limit).
-    limits = {"PORTAL_RATELIMIT_ENABLED": "true", **{f"PORTAL_{k}": v for k, v in GENEROUS.items()}}
+    # Each browser test that posts an update expects it emailed: the daily allowance per statement
+    # (tests/test_record_updates.py tests it) is lifted for the shared server.
+    limits = {"PORTAL_RATELIMIT_ENABLED": "true", "PORTAL_UPDATE_MAILS_PER_DAY": "1000",
+              **{f"PORTAL_{k}": v for k, v in GENEROUS.items()}}
     with fresh_schema(app):
         with app.app_context():
             login = demo.load()
