@@ -102,7 +102,7 @@ def links(server) -> dict:
         sid = db.session.scalars(db.select(Statement.id).where(Statement.slug == SLUG)).one()
         for lang in LANGUAGES:
             values[lang] = signer_links(sid, lang, "Axe")
-        accounts.invite(accounts.Invitation(email="invited@example.org", name="Invited"), "Axe")
+        accounts.invite(accounts.Invitation(email="invited@example.org", name="Ines Invitee"), "Axe")
         invited = db.session.scalars(db.select(Coordinator).where(
             Coordinator.email == "invited@example.org")).one()
         invitation = accounts.invitation_token(invited)

@@ -35,6 +35,10 @@ def fill_sign_form(page, name: str, email: str, country: str = "KE") -> None:
 def assert_no_axe_violations(page) -> None:
     from .test_axe import AXE_OPTIONS
 
+    # A settled page: a request's "Sending…" indicator fades out over 200 ms after the answer,
+    # and its colour half-way is not what anyone reads.
+    page.wait_for_function("() => [...document.querySelectorAll('.htmx-indicator')]"
+                           ".every(e => getComputedStyle(e).visibility === 'hidden')")
     results = Axe().run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
 
