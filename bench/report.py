@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 SIGNING = "signing"
+SIGNING_SHIPPED = "signing, limiter as shipped"  # the headline: SIGNING runs with the limiter off
 BASE_SCENARIOS = (
     "statement page",
     "statement page, rendered",
@@ -16,7 +17,7 @@ BASE_SCENARIOS = (
 
 
 def _ratio(result: dict, name: str, scenario: dict) -> float:
-    reference = result["references"]["insert" if name == SIGNING else "ceiling"]["rps"]
+    reference = result["references"]["insert" if name in (SIGNING, SIGNING_SHIPPED) else "ceiling"]["rps"]
     return round(scenario["rps"] / reference, 3) if reference else 0.0
 
 
@@ -52,30 +53,27 @@ def targets(result: dict) -> list[dict]:
                 "×",
             )
         )
-        signing = s[SIGNING]
-        found.append(
-            _target(
-                f"signing ≥ 0.5 × insert reference ({where})",
-                _ratio(result, SIGNING, signing),
-                0.5,
-                _ratio(result, SIGNING, signing) >= 0.5,
-                "×",
+        for name, label in ((SIGNING_SHIPPED, "signing with the limiter as shipped"),
+                            (SIGNING, "signing, limiter off,")):
+            if name not in s:
+                continue
+            ratio = _ratio(result, name, s[name])
+            label = f"{label} ≥ 0.5 × insert reference ({where})"
+            found.append(_target(label, ratio, 0.5, ratio >= 0.5, "×"))
+            extra = s[name]["extra"]
+            stored = (
+                extra["rows_in_database"],
+                extra.get("pending", extra["rows_in_database"]),
+                extra.get("outbox_rows", extra["rows_in_database"]),
             )
-        )
-        extra = signing["extra"]
-        stored = (
-            extra["rows_in_database"],
-            extra.get("pending", extra["rows_in_database"]),
-            extra.get("outbox_rows", extra["rows_in_database"]),
-        )
-        found.append(
-            _target(
-                f"acknowledged = rows = pending rows = outbox emails ({where})",
-                extra["acknowledged"],
-                "/".join(map(str, stored)),
-                all(v == extra["acknowledged"] for v in stored),
+            found.append(
+                _target(
+                    f"acknowledged = rows = pending rows = outbox emails ({name}, {where})",
+                    extra["acknowledged"],
+                    "/".join(map(str, stored)),
+                    all(v == extra["acknowledged"] for v in stored),
+                )
             )
-        )
     for backend in sorted({r["backend"] for r in runs}):
         sized = sorted((r for r in runs if r["backend"] == backend), key=lambda r: r["n"])
         if len(sized) < 2:
@@ -153,12 +151,12 @@ def table(result: dict) -> str:
                 bare = r["scenarios"][name.removesuffix(" via nginx")]["rps"]
                 ratio = f"{s['rps'] / bare:.1f} × bare" if bare else ""
             else:
-                reference = "insert" if name == SIGNING else "ceiling"
+                reference = "insert" if name in (SIGNING, SIGNING_SHIPPED) else "ceiling"
                 ratio = f"{_ratio(result, name, s):.3f} × {reference}"
             label = name
-            if name == SIGNING:
+            if name in (SIGNING, SIGNING_SHIPPED):
                 label = (
-                    f"signing (ack {s['extra']['acknowledged']}, rows {s['extra']['rows_in_database']}, "
+                    f"{name} (ack {s['extra']['acknowledged']}, rows {s['extra']['rows_in_database']}, "
                     f"pending {s['extra'].get('pending', '?')}, outbox {s['extra'].get('outbox_rows', '?')},"
                     f" flow p50 {s['extra']['flow_p50_ms']} ms)"
                 )

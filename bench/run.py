@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 
-from . import load, seed
+from . import load, report, seed
 from .servers import Gunicorn, Nginx
 
 PG_ADMIN = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -65,6 +65,17 @@ def portal_env(url: str, instance: Path) -> dict[str, str]:
         "PORTAL_LOG_LEVEL": "ERROR",
         "PORTAL_BASE_URL": "http://127.0.0.1",
     }
+
+
+# Signing as shipped: the limiter on, with the store `make run` uses (none configured: the
+# SQLite-backed one in the instance folder), every limit counted but set far above what this
+# one-address load sends, so that its cost is measured and not its refusals.
+SHIPPED_LIMITER = {
+    "PORTAL_RATELIMIT_ENABLED": "true",
+    **{f"PORTAL_{name}": "100000000/minute" for name in (
+        "SIGN_RATE_LIMIT", "SIGN_STATEMENT_RATE_LIMIT", "LINK_RATE_LIMIT", "LINK_STATEMENT_RATE_LIMIT",
+        "API_RATE_LIMIT", "API_STATEMENT_RATE_LIMIT")},
+}
 
 
 def make_seeded_app(url: str, instance: Path):
@@ -184,6 +195,11 @@ def portal_run(
                         "counter 200 via nginx": load.wrk(base + "/count", seconds, fragment=True),
                     }
             rss = server.peak_rss_mb()
+        shipped_run = secrets.token_hex(3)
+        env = portal_env(database.url, folder / "instance") | SHIPPED_LIMITER
+        with Gunicorn("wsgi:app", env, worker_class, probe="/healthz") as server:
+            found[report.SIGNING_SHIPPED] = load.signing(server.url, seeded.slug, shipped_run, seconds)
+        found[report.SIGNING_SHIPPED].extra.update(count_rows(app, shipped_run))
         rows = count_rows(app, run)
         with app.app_context():
             from portal.extensions import db

@@ -47,6 +47,7 @@ def test_report_marks_targets_met_and_missed():
     runs = [{"backend": "sqlite", "n": n, "peak_rss_mb": 90.0, "seed_seconds": 1.0,
              "scenarios": {name: dict(scenario, p50_ms=p50) for name in report.BASE_SCENARIOS}}
             for n, p50 in ((100, 2.0), (1000, 3.0))]
+    runs[0]["scenarios"][report.SIGNING_SHIPPED] = dict(scenario, rps=60.0)  # the limiter's cost
     result = {"runs": runs, "references": {"ceiling": {"rps": 200.0, "p50_ms": 1.0},
                                            "insert": {"rps": 150.0, "p50_ms": 1.0}},
               "worker_classes": {"chosen": "sync", "measured": {"sync": {"rps": 1.0}}}}
@@ -55,4 +56,7 @@ def test_report_marks_targets_met_and_missed():
     assert by_name["statement page ≥ 0.25 × ceiling (sqlite 100)"] is True
     assert by_name["counter fragment ≥ 0.6 × ceiling (sqlite 100)"] is False
     assert by_name["p50 at 1,000 ≤ 1.25 × p50 at 100: search (sqlite, 16 connections)"] is False
+    assert by_name["signing with the limiter as shipped ≥ 0.5 × insert reference (sqlite 100)"] is False
+    assert by_name["signing, limiter off, ≥ 0.5 × insert reference (sqlite 100)"] is True
     assert "| sqlite | 1,000 | search |" in report.table(result)
+    assert "| sqlite | 100 | signing, limiter as shipped (ack 5" in report.table(result)

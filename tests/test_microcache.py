@@ -196,3 +196,36 @@ def test_the_kept_sign_form_carries_each_request_s_token_and_stamp(app, client, 
     assert answer.status_code == 303
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Signature)) == 1
+
+
+def test_a_kept_page_is_served_until_the_statement_changes_and_never_across_hosts(database_url, tmp_path):
+    """A reload of an unchanged statement reuses its rendered page (three lookups, no render);
+    a counted signature or a pause is on the very next request; a page kept for one
+    host never answers another (links built for a request through the onion address stay on it)."""
+    from portal.accounts.audit import Actor
+    from portal.statements import authoring
+
+    page = f"/en/s/{SLUG}"
+    onion = "http://" + "a" * 56 + ".onion"
+    app = make_app(database_url, tmp_path / "kept", ONION_URL=onion)
+    with fresh_schema(app):
+        with app.app_context():
+            sid = new_statement(SLUG, moderation="post", require_confirmation=False, texts=titled("T")).id
+        client = app.test_client()
+        first = client.get(page).get_data(as_text=True)
+        seen = queries(app)
+        reload = {"Cache-Control": "no-cache"}
+        again = client.get(f"{page}?utm_source=x", headers=reload).get_data(as_text=True)
+        assert len(seen) <= 3 and "utm_source" not in again  # kept: no list, country or record queries
+        assert again == first
+
+        sign(app, sid, "first@example.org")
+        counted = client.get(page).get_data(as_text=True)
+        assert "<strong>1</strong>" in counted and "<strong>0</strong>" in first
+        with app.app_context():
+            assert authoring.set_paused(sid, True, Actor(None, "test"))
+        assert "Signing is paused" in client.get(page).get_data(as_text=True)
+
+        through_tor = client.get(page, base_url=onion).get_data(as_text=True)
+        assert f'content="{onion}/en/s/' in through_tor and "http://localhost/en/s/" not in through_tor
+        assert onion not in client.get(page).get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     abort,
@@ -14,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal import tokens
 from portal.extensions import csrf, db
@@ -28,7 +31,7 @@ from portal.statements import public
 from portal.statements import reading as service
 from portal.text import countries
 from portal.views.forms import SignForm
-from portal.web import caching, formcache
+from portal.web import caching, pagecache
 from portal.web.locale import pull_lang
 from portal.web.reading import public_statement, public_view
 from portal.web.refusals import attach
@@ -128,10 +131,18 @@ def show(slug: str):
     statement = public_statement(slug)
     if unchanged := _cached(statement):
         return unchanged
+    via = initiators.code(request.values.get("via"))
+    key = pagecache.page_key(statement, public_view(statement), _filters(), via)
+    html = pagecache.rendered(pagecache.PAGES, key, partial(_show, statement))
+    return _cached(statement, make_response(html))
+
+
+def _show(statement: Statement) -> str:
+    """The statement page as rendered (a kept copy stands in for it while nothing changed)."""
     context = _page_context(statement)
     if context["form"] is not None:
-        context["sign_form_html"] = formcache.blank_sign_form(statement, context)
-    return _cached(statement, make_response(render_template("statements/show.html", **context)))
+        context["sign_form_html"] = Markup(pagecache.blank_sign_form(statement, context))
+    return render_template("statements/show.html", **context)
 
 
 @bp.get("/s/<slug>/signatories")

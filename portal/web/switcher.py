@@ -16,7 +16,11 @@ STATEMENT_PAGES = {"statements.show", "statements.signatories", "statements.than
                    "signatures.manage"}
 # A page reached by a POST that failed (the sign form) switches to the page it came from.
 SAME_AS = {"statements.sign": "statements.show"}
-DROPPED_ARGS = {"after", "lang"}  # a cursor belongs to one language's list
+# What a statement page's address carries that the same page in another language keeps: the
+# search, the country filter, the backward cursor, a private key, a co-initiator's code, a list
+# version and the printed letter's layout. Others (tracking junk, an ``after`` cursor, which
+# belongs to one language's list) are dropped, so a page is the same for every such address.
+KEPT_ARGS = {"q", "country", "before", "key", "via", "version", "list"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def language_links() -> list[LanguageLink]:
     if statement is None or endpoint not in STATEMENT_PAGES:
         return [LanguageLink(code, url_for("statements.index", lang=code), code == current)
                 for code in current_app.config["LANGUAGES"]]
-    args = {key: value for key, value in request.args.items() if key not in DROPPED_ARGS}
+    args = {key: value for key, value in request.args.items() if key in KEPT_ARGS}
     args.update(request.view_args or {})
     if statement.state == "collecting" and g.get("key"):
         args["key"] = g.key
