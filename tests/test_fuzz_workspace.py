@@ -7,7 +7,8 @@ field: ids and cursors past PostgreSQL's ``integer`` (``before=2147483648``, a p
 99999999999), negative ones, digits that only look like digits (``²``, ``١٢``), CR/LF and other
 control characters, NUL, and unicode. Then requests drawn by hypothesis from the same shapes and
 from test_fuzz.py's. CSRF is off here, so that forms reach the views
-(tests/test_security_csrf.py covers it). On SQLite and PostgreSQL: 0 responses ≥ 500.
+(tests/test_security_csrf.py covers it). On SQLite and PostgreSQL (the grid shapes where the two
+differ: PG_GRID): 0 responses ≥ 500.
 """
 
 from __future__ import annotations
@@ -102,13 +103,16 @@ def seed(app) -> tuple[Ids, dict]:
 # The shapes every workspace route gets, as each role (the grid), besides what hypothesis draws.
 GRID = ["2147483648", "99999999999", "9" * 40, "-1", "²", "١٢", "/manage/\r\nSet-Cookie: evil=1",
         "/\u2028x", "\x00", "/manage/\u202eé😀", "//evil.example"]
+# Where PostgreSQL differs from SQLite: integers past its column types, and NUL, which its text
+# refuses. The other shapes behave the same on both and run on SQLite (half the suite's time).
+PG_GRID = ["2147483648", "99999999999", "9" * 40, "-1", "\x00"]
 
 
-def grid(rules, ids: Ids):
+def grid(rules, ids: Ids, shapes: list[str]):
     """(method, url, data) for each rule × shape: in every id of the path (when it is a number),
     in ``next``, ``before`` and ``after``, in ``statement`` alone, and in every form field."""
     for rule, parts in rules:
-        for shape in GRID:
+        for shape in shapes:
             path = rule.rule
             for placeholder, _converter, name in parts:
                 known = {"coordinator_id": ids.victim, "rule_id": ids.rule}.get(name, ids.mine)
@@ -130,7 +134,8 @@ def fuzz_workspace(app, examples: int) -> dict[str, int]:
     rules = [(r, variables(r)) for r in app.url_map.iter_rules()
              if r.rule.startswith("/manage") and r.endpoint != "manage.logout"]
     sent = dict.fromkeys(ROLES, 0)
-    for method, url, data in grid(rules, ids):
+    shapes = PG_GRID if app.config["DATABASE_URL"].startswith("postgresql") else GRID
+    for method, url, data in grid(rules, ids, shapes):
         for role in ROLES:
             response = clients[role].open(url, method=method, data=data)
             sent[role] += 1
