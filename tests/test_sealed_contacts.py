@@ -401,4 +401,5 @@ def test_a_reader_holding_an_old_snapshot_only_defers_the_erasure(tmp_path):
             reader.close()
         with app.app_context():
             assert send_due(Transport("")) == (0, 0)  # nothing to send: the erasure still due runs
-        assert found_in(database_bytes(app, url, tmp_path), ["first.sealed.signer@org.example", "second.sealed.signer@org.example"]) == []
+        addresses = ["first.sealed.signer@org.example", "second.sealed.signer@org.example"]
+        assert found_in(database_bytes(app, url, tmp_path), addresses) == []
