@@ -164,6 +164,7 @@ def table(result: dict) -> str:
                 f"| {r['backend']} | {r['n']:,} | {label} | {s['rps']} | {s['p50_ms']} | {s['p99_ms']} "
                 f"| {s.get('extra', {}).get('alone_p50_ms', '')} | {s['errors']} | {ratio} |"
             )
+    lines += app_servers_table(result)
     lines += ["", "| seeding | seconds | peak RSS per worker |", "|---|---:|---:|"]
     lines += [
         f"| {r['backend']} {r['n']:,} | {r['seed_seconds']} | {r['peak_rss_mb']} MB |" for r in result["runs"]
@@ -175,3 +176,23 @@ def table(result: dict) -> str:
         for t in result["targets"]
     ]
     return "\n".join(lines)
+
+
+def app_servers_table(result: dict) -> list[str]:
+    """One versus two app servers behind nginx (bench/README.md), for the runs that measured it."""
+    lines = []
+    for r in result["runs"]:
+        for name, figures in r.get("app_servers", {}).items():
+            if not lines:
+                lines = [
+                    "",
+                    "| database | signatures | one versus two app servers | one: req/s | p50 ms | two: req/s "
+                    "| p50 ms | two ÷ one |",
+                    "|---|---:|---|---:|---:|---:|---:|---:|",
+                ]
+            one, two = figures["one"], figures["two"]
+            lines.append(
+                f"| {r['backend']} | {r['n']:,} | {name} | {one['rps']} | {one['p50_ms']} | {two['rps']} "
+                f"| {two['p50_ms']} | {figures['ratio']:.2f} × |"
+            )
+    return lines

@@ -163,6 +163,63 @@ def scenarios(server: Gunicorn, seeded: seed.Seeded, seconds: float, run: str) -
     return found
 
 
+APP_SERVER_SCENARIOS = {
+    # As served: nginx's own micro-cache answers most requests, whatever stands behind it.
+    "statement page via nginx": {},
+    # A new query string on every request (wrk's "unique"): past nginx's cache and the app's,
+    # every request is rendered by an app server, so this is the one the second server can move.
+    "statement page, rendered, via nginx": {"unique": True},
+}
+
+
+def app_servers(first: Gunicorn, env: dict[str, str], worker_class: str, slug: str, seconds: float) -> dict:
+    """The statement page through ``deploy/nginx.conf`` with one app server, then with two.
+
+    The second is another gunicorn with the same settings (``gunicorn.conf.py``, the same
+    worker class, its own instance folder) on the same database. Two nginx run side by side,
+    one in front of the first server only, one balancing between both (round-robin), and each
+    scenario is measured in the order one, two, two, one, so that a machine getting busier or
+    quieter during the run weighs on both alike.
+
+    :returns: per scenario, the mean figures with one and with two servers, and two ÷ one.
+    """
+    path = f"/en/s/{slug}"
+    runs: dict[str, dict[str, list[load.Result]]] = {
+        name: {"one": [], "two": []} for name in APP_SERVER_SCENARIOS
+    }
+    with (
+        Gunicorn("wsgi:app", env, worker_class, probe="/healthz") as second,
+        Nginx(first.port) as alone,
+        Nginx([first.port, second.port]) as pair,
+    ):
+        proxies = {"one": alone, "two": pair}
+        for proxy in proxies.values():  # fresh workers' first requests are slow
+            load.wrk(proxy.url + path, 2, unique=True)
+        for name, options in APP_SERVER_SCENARIOS.items():
+            for count in ("one", "two", "two", "one"):
+                runs[name][count].append(load.wrk(proxies[count].url + path, seconds, **options))
+    found = {}
+    for name, by_count in runs.items():
+        figures = {count: _mean(results) for count, results in by_count.items()}
+        one = figures["one"]["rps"]
+        figures["ratio"] = round(figures["two"]["rps"] / one, 3) if one else 0.0
+        found[name] = figures
+        log(f"{name}: one app server {one} req/s, two {figures['two']['rps']} req/s ({figures['ratio']} ×)")
+    return found
+
+
+def _mean(results: list[load.Result]) -> dict:
+    """Several wrk runs of one setting: mean rate and p50, worst p99, every error, each run's rate."""
+    return {
+        "rps": round(sum(r.rps for r in results) / len(results), 1),
+        "p50_ms": round(sum(r.p50_ms for r in results) / len(results), 2),
+        "p99_ms": max(r.p99_ms for r in results),
+        "errors": sum(r.errors for r in results),
+        "requests": sum(r.requests for r in results),
+        "runs_rps": [r.rps for r in results],
+    }
+
+
 def portal_run(
     backend: str,
     n: int,
@@ -185,7 +242,7 @@ def portal_run(
             "wsgi:app", portal_env(database.url, folder / "instance"), worker_class, probe="/healthz"
         ) as server:
             found = scenarios(server, seeded, seconds, run)
-            proxied = {}
+            proxied, servers = {}, {}
             if through_nginx:
                 with Nginx(server.port) as proxy:
                     base = f"{proxy.url}/en/s/{seeded.slug}"
@@ -194,6 +251,8 @@ def portal_run(
                         "statement page via nginx": load.wrk(base, seconds),
                         "counter 200 via nginx": load.wrk(base + "/count", seconds, fragment=True),
                     }
+                second_env = portal_env(database.url, folder / "instance-2")
+                servers = app_servers(server, second_env, worker_class, seeded.slug, seconds)
             rss = server.peak_rss_mb()
         shipped_run = secrets.token_hex(3)
         env = portal_env(database.url, folder / "instance") | SHIPPED_LIMITER
@@ -216,6 +275,7 @@ def portal_run(
             "seed_phases": seeded.phases,
             "peak_rss_mb": rss,
             "scenarios": {k: v.as_dict() for k, v in (found | proxied).items()},
+            **({"app_servers": servers} if servers else {}),
         }
     finally:
         database.drop()

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,19 +130,34 @@ class Gunicorn:
         self.stop()
 
 
-class Nginx:
-    """nginx in the foreground with ``deploy/nginx.conf``'s site, pointed at one upstream."""
+SHIPPED_UPSTREAM = "server 127.0.0.1:8000;"
 
-    def __init__(self, upstream_port: int) -> None:
-        self.port = free_port()
+
+class Nginx:
+    """nginx in the foreground with ``deploy/nginx.conf``'s site, pointed at one upstream or
+    several (the shipped ``upstream`` block's one server line becomes one line per port, so
+    nginx balances between them, round-robin, as it would between app servers).
+
+    :param port: where nginx listens (default: a free port), for a caller that must name the
+        address before nginx starts.
+    """
+
+    def __init__(self, upstream_port: int | Sequence[int], port: int | None = None) -> None:
+        ports = [upstream_port] if isinstance(upstream_port, int) else list(upstream_port)
+        if not ports:
+            raise ValueError("nginx needs at least one upstream port")
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.prefix = tempfile.TemporaryDirectory(prefix="bench-nginx-")
         prefix = Path(self.prefix.name)
         prefix.chmod(0o755)  # nginx's workers drop to an unprivileged user and write the cache here
         (prefix / "logs").mkdir()
         site = (ROOT / "deploy" / "nginx.conf").read_text()
+        if site.count(SHIPPED_UPSTREAM) != 1:
+            raise RuntimeError(f"deploy/nginx.conf no longer has one '{SHIPPED_UPSTREAM}' line")
+        servers = "\n    ".join(f"server 127.0.0.1:{p};" for p in ports)
         site = (
-            site.replace("127.0.0.1:8000", f"127.0.0.1:{upstream_port}")
+            site.replace(SHIPPED_UPSTREAM, servers)
             .replace("listen 80;", f"listen 127.0.0.1:{self.port};")
             .replace("/var/cache/nginx/undersigned", str(prefix / "cache"))
             .replace("/srv/undersigned/portal/static/", str(ROOT / "portal" / "static") + "/")

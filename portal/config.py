@@ -32,6 +32,10 @@ class Defaults:
     SIGN_ORGANISATIONS_PER_ADDRESS = 5  # organisations one address may sign a statement for
     MAIL_SENDER_THREAD = True
     MAIL_POLL_SECONDS = 30
+    # A sender holds an email this long while it delivers it; a sender that died holding it (a
+    # killed worker or host) is replaced after it. Keep it well above the SMTP timeout (15 s):
+    # a delivery still under way when its claim lapses may be sent again by another sender.
+    MAIL_CLAIM_SECONDS = 120
     SIGNATORIES_PER_PAGE = 50
     PRINT_MAX_SIGNATORIES = 10000  # the printable letter lists this many names at most
     WTF_CSRF_TIME_LIMIT = 6 * 3600

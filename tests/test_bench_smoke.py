@@ -60,3 +60,15 @@ def test_report_marks_targets_met_and_missed():
     assert by_name["signing, limiter off, ≥ 0.5 × insert reference (sqlite 100)"] is True
     assert "| sqlite | 1,000 | search |" in report.table(result)
     assert "| sqlite | 100 | signing, limiter as shipped (ack 5" in report.table(result)
+
+
+def test_report_prints_one_versus_two_app_servers():
+    figures = {"rps": 100.0, "p50_ms": 2.0, "p99_ms": 9.0, "errors": 0}
+    servers = {"statement page, rendered, via nginx": {"one": figures, "two": dict(figures, rps=150.0),
+                                                       "ratio": 1.5}}
+    result = {"runs": [{"backend": "sqlite", "n": 100, "app_servers": servers},
+                       {"backend": "sqlite", "n": 1000}]}
+    lines = report.app_servers_table(result)
+    row = "| sqlite | 100 | statement page, rendered, via nginx | 100.0 | 2.0 | 150.0 | 2.0 | 1.50 × |"
+    assert row in lines
+    assert report.app_servers_table({"runs": [{"backend": "sqlite", "n": 100}]}) == []

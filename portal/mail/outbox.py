@@ -32,7 +32,7 @@ from portal.safety.contacts import sealing
 
 log = logging.getLogger(__name__)
 
-CLAIM_SECONDS = 120
+CLAIM_SECONDS = 120  # the default of MAIL_CLAIM_SECONDS
 # Set while the WAL may still hold a delivered email's address (sealed contacts, SQLite).
 _erase_pending = threading.Event()
 MAX_BACKOFF_SECONDS = 3600
@@ -103,8 +103,15 @@ class Transport:
 
 
 def claim(mail_id: int) -> bool:
-    """Take one due email for this sender for ``CLAIM_SECONDS``; False if another sender has it."""
+    """Take one due email for this sender for ``MAIL_CLAIM_SECONDS``; False if another sender has it.
+
+    A sender that dies holding a claim (a killed worker or host) leaves the email to the others
+    once the claim lapses. One that dies after delivering but before marking it sent leaves it
+    to be sent again: delivery is at least once, and never more than once per claim. The stable
+    Message-ID (:func:`build_message`) lets the receiving server drop such a copy.
+    """
     now = utcnow()
+    seconds = current_app.config.get("MAIL_CLAIM_SECONDS", CLAIM_SECONDS)
     with write() as session:
         result = session.execute(
             update(OutboxMail)
@@ -113,7 +120,7 @@ def claim(mail_id: int) -> bool:
                 OutboxMail.sent_at.is_(None),
                 or_(OutboxMail.claimed_until.is_(None), OutboxMail.claimed_until < now),
             )
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+            .values(claimed_until=now + timedelta(seconds=seconds),
                     attempts=OutboxMail.attempts + 1)
             .execution_options(synchronize_session=False)
         )
