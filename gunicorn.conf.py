@@ -59,3 +59,12 @@ def on_starting(server):
             f"refusing to listen on {', '.join(exposed)} without a proxy in front. gunicorn's sync "
             "workers are stalled by a few slow clients: put a buffering proxy (deploy/nginx.conf) in "
             "front and set PORTAL_PROXY_HOPS=1, or bind to 127.0.0.1 (GUNICORN_BIND).")
+
+
+def post_worker_init(worker):
+    """Start this worker's mail sender at once (it used to start with the worker's first write):
+    email queued before a restart, or left claimed by a server that was killed, goes out without
+    waiting for the next signature."""
+    from portal.mail.outbox import worker as sender
+
+    sender.notify()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -348,3 +349,21 @@ def test_a_sent_email_keeps_no_working_link_and_no_address(app, client, make_sta
     secrets_left = [*links, *addresses, token(app, "confirm", uid), "reporters.example.org"]
     assert [s for s in secrets_left if s in dump] == []
     assert client.get(links[0]).status_code == 200  # the link lives on in the email, not in the database
+
+
+@pytest.mark.slow
+def test_a_restarted_server_sends_what_was_queued_before_any_request(app, make_statement, smtp, tmp_path):
+    """Email queued while no server ran (or by one that died) goes out once a server starts,
+    with no request and no write to wake it: each worker starts its sender at boot."""
+    from live_server import live_server
+
+    sid = make_statement()
+    sign(app, sid, "queued@example.org")
+    env = {"PORTAL_MAIL_SENDER_THREAD": "true", "PORTAL_SMTP_URL": smtp.url}
+    with live_server(app.config["DATABASE_URL"], tmp_path / "served", workers=1, extra_env=env):
+        deadline = time.monotonic() + 20
+        while not smtp.sink.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert smtp.sink.per_recipient() == Counter({"queued@example.org": 1})
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMail.sent_at)).one() is not None
