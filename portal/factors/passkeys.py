@@ -7,26 +7,13 @@ party's id (the host name) and the origin. Only the credential's public key is s
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from portal.accounts import audit
 from portal.database import write
@@ -35,7 +22,29 @@ from portal.factors import recovery
 from portal.factors.store import FactorError, end_sessions
 from portal.models import Coordinator, SecondFactor, utcnow
 
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
 MAX_ANSWER = 64 * 1024  # a browser's answer is a few kilobytes
+
+
+def _webauthn():
+    """The ``webauthn`` library, imported at the first ceremony rather than in every web worker
+    (with cryptography's and CBOR's modules it weighs ~25 MB a process)."""
+    import webauthn
+    import webauthn.helpers.exceptions
+    import webauthn.helpers.structs
+
+    return webauthn
+
+
+def bytes_to_base64url(data: bytes) -> str:
+    """Unpadded base64url, as WebAuthn writes credential ids."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def base64url_to_bytes(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass(frozen=True)
@@ -50,18 +59,21 @@ class RelyingParty:
 def _descriptors(coordinator_id: int) -> list[PublicKeyCredentialDescriptor]:
     ids = db.session.scalars(select(SecondFactor.credential_id).where(
         SecondFactor.coordinator_id == coordinator_id, SecondFactor.kind == "passkey"))
-    return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(ident)) for ident in ids if ident]
+    structs = _webauthn().helpers.structs
+    return [structs.PublicKeyCredentialDescriptor(id=base64url_to_bytes(ident)) for ident in ids if ident]
 
 
 def registration_options(rp: RelyingParty, coordinator: Coordinator) -> tuple[str, bytes]:
     """The options for ``navigator.credentials.create``, as JSON, and their challenge."""
-    options = generate_registration_options(
+    webauthn = _webauthn()
+    structs = webauthn.helpers.structs
+    options = webauthn.generate_registration_options(
         rp_id=rp.id, rp_name=rp.name, user_name=coordinator.email, user_display_name=coordinator.name,
         user_id=f"coordinator:{coordinator.id}".encode(), exclude_credentials=_descriptors(coordinator.id),
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.DISCOURAGED,
-            user_verification=UserVerificationRequirement.PREFERRED))
-    return options_to_json(options), options.challenge
+        authenticator_selection=structs.AuthenticatorSelectionCriteria(
+            resident_key=structs.ResidentKeyRequirement.DISCOURAGED,
+            user_verification=structs.UserVerificationRequirement.PREFERRED))
+    return webauthn.options_to_json(options), options.challenge
 
 
 def _parsed(answer: str) -> dict:
@@ -85,10 +97,12 @@ def register(rp: RelyingParty, coordinator_id: int, challenge: bytes, answer: st
     :returns: new recovery codes (empty if the account already had a factor).
     :raises FactorError: the answer does not verify (another challenge, origin or host).
     """
+    webauthn = _webauthn()
     try:
-        verified = verify_registration_response(credential=_parsed(answer), expected_challenge=challenge,
-                                                 expected_rp_id=rp.id, expected_origin=rp.origin)
-    except (WebAuthnException, KeyError, TypeError, ValueError) as error:
+        verified = webauthn.verify_registration_response(
+            credential=_parsed(answer), expected_challenge=challenge, expected_rp_id=rp.id,
+            expected_origin=rp.origin)
+    except (webauthn.helpers.exceptions.WebAuthnException, KeyError, TypeError, ValueError) as error:
         raise FactorError(None, _("The passkey could not be checked. Try again.")) from error
     credential_id = bytes_to_base64url(verified.credential_id)
     with write() as session:
@@ -106,9 +120,11 @@ def register(rp: RelyingParty, coordinator_id: int, challenge: bytes, answer: st
 
 def authentication_options(rp: RelyingParty, coordinator_id: int) -> tuple[str, bytes]:
     """The options for ``navigator.credentials.get``, limited to the account's passkeys."""
-    options = generate_authentication_options(rp_id=rp.id, allow_credentials=_descriptors(coordinator_id),
-                                              user_verification=UserVerificationRequirement.PREFERRED)
-    return options_to_json(options), options.challenge
+    webauthn = _webauthn()
+    options = webauthn.generate_authentication_options(
+        rp_id=rp.id, allow_credentials=_descriptors(coordinator_id),
+        user_verification=webauthn.helpers.structs.UserVerificationRequirement.PREFERRED)
+    return webauthn.options_to_json(options), options.challenge
 
 
 def authenticate(rp: RelyingParty, coordinator_id: int, challenge: bytes, answer: str) -> bool:
@@ -123,11 +139,12 @@ def authenticate(rp: RelyingParty, coordinator_id: int, challenge: bytes, answer
         SecondFactor.credential_id == credential_id)).one_or_none()
     if factor is None:
         return False
+    webauthn = _webauthn()
     try:
-        verified = verify_authentication_response(
+        verified = webauthn.verify_authentication_response(
             credential=value, expected_challenge=challenge, expected_rp_id=rp.id, expected_origin=rp.origin,
             credential_public_key=factor.secret, credential_current_sign_count=factor.sign_count)
-    except (WebAuthnException, KeyError, TypeError, ValueError):
+    except (webauthn.helpers.exceptions.WebAuthnException, KeyError, TypeError, ValueError):
         return False
     with write() as session:
         session.execute(update(SecondFactor).where(SecondFactor.id == factor.id).values(

@@ -13,7 +13,6 @@ from pathlib import Path
 import nh3
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from portal.languages import direction, ui_language
 from portal.statements import markdown
@@ -35,6 +34,8 @@ def build(snapshot: dict) -> bytes:
     """The PDF of a snapshot (:func:`portal.record.deliveries.freeze`'s content)."""
     lang = snapshot["lang"]
     rtl = direction(lang) == "rtl"
+    from fpdf import FPDF  # here, not at import: it weighs ~30 MB in every web worker otherwise
+
     pdf = FPDF(format="A4")
     pdf.set_creation_date(datetime.fromisoformat(snapshot["frozen_at"]).astimezone(UTC))
     pdf.file_id = lambda: ""  # no random id: the same snapshot, the same bytes

@@ -7,7 +7,6 @@ from flask import Response, current_app, flash, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -85,7 +84,7 @@ def passkey_login_options():
     if coordinator is None:
         return json_response({"error": _("Your login has expired. Log in again.")}, 409)
     options, challenge = passkeys.authentication_options(relying_party(), coordinator.id)
-    session["passkey_login"] = bytes_to_base64url(challenge)
+    session["passkey_login"] = passkeys.bytes_to_base64url(challenge)
     return json_response(options)
 
 
@@ -99,7 +98,8 @@ def passkey_login():
     form = PasskeyForm()
     challenge = session.pop("passkey_login", None)
     if form.validate_on_submit() and challenge and passkeys.authenticate(
-            relying_party(), coordinator.id, base64url_to_bytes(challenge), form.credential.data or ""):
+            relying_party(), coordinator.id, passkeys.base64url_to_bytes(challenge),
+            form.credential.data or ""):
         return _finish(coordinator, "passkey")
     form.credential.errors = [_("The passkey could not be checked. Try again, or use a code.")]
     return _page(coordinator, SecondStepForm(formdata=None), form, 422)

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -151,7 +150,7 @@ def passkey_options():
     if not auth.recently_authenticated():
         return json_response({"error": _("Type your password again first.")}, 403)
     options, challenge = passkeys.registration_options(relying_party(), auth.current_coordinator())
-    session["passkey_setup"] = bytes_to_base64url(challenge)
+    session["passkey_setup"] = passkeys.bytes_to_base64url(challenge)
     return json_response(options)
 
 
@@ -165,7 +164,7 @@ def add_passkey():
     if form.validate_on_submit() and challenge:
         try:
             codes = passkeys.register(relying_party(), auth.current_coordinator().id,
-                                      base64url_to_bytes(challenge), form.credential.data or "",
+                                      passkeys.base64url_to_bytes(challenge), form.credential.data or "",
                                       form.label.data or _("Passkey"), auth.actor())
         except factors.FactorError as error:
             flash(error.message, "error")
