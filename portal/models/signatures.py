@@ -39,6 +39,9 @@ class Signature(db.Model):
         enum_check("kind", Kind),
         Index("ix_signatures_listing", "statement_id", "state", "sort_key", "id"),
         Index("ix_signatures_country", "statement_id", "country", "state", "sort_key", "id"),
+        # Signing's duplicate and per-address checks, in any state (the unique index above is
+        # partial, which a query with its states as parameters cannot use).
+        Index("ix_signatures_email", "statement_id", "email_canonical"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

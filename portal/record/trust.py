@@ -11,14 +11,13 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
+    CountryTally,
     Delivery,
     Signature,
-    SignatureState,
     Statement,
     StatementUpdate,
     TextVersion,
     UpdateText,
-    Visibility,
 )
 from portal.record import deliveries, updates, versions
 
@@ -53,10 +52,12 @@ def initiators(statement: Statement) -> list[str]:
     return [line.strip() for line in (statement.initiators or "").splitlines() if line.strip()][:50]
 
 
-def hidden_count(statement_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Signature).where(
-        Signature.statement_id == statement_id, Signature.state == SignatureState.validated,
-        Signature.visibility == Visibility.hidden))
+def hidden_count(statement: Statement) -> int:
+    """Counted but not listed: the stored total less the listed per-country tallies, never a
+    scan of the list (it took 300 ms a page at a million signatures)."""
+    listed = db.session.scalar(select(func.coalesce(func.sum(CountryTally.n), 0)).where(
+        CountryTally.statement_id == statement.id))
+    return max(0, statement.count_total - listed)
 
 
 def of(statement: Statement, text_lang: str, lang: str) -> Record:
@@ -76,6 +77,6 @@ def of(statement: Statement, text_lang: str, lang: str) -> Record:
         text = update.text(lang, statement.original_lang)
         if text is not None:
             timeline.append(Entry(update, text))
-    return Record(initiators(statement), statement.corrections_contact or "", hidden_count(statement.id),
+    return Record(initiators(statement), statement.corrections_contact or "", hidden_count(statement),
                   [v for v in notes if v.kind != "first"], base, amendments, latest, joined, joined_total,
                   timeline)

@@ -28,7 +28,7 @@ def _page(item: Statement, status: int = 200, **forms):
     return render_template(
         "manage/record.html", statement=item, langs=_langs(item), update_texts=forms.pop("texts", {}),
         deliveries=deliveries.of(db.session, item.id), timeline=updates.timeline(db.session, item.id),
-        hidden=trust.hidden_count(item.id), **forms), status
+        hidden=trust.hidden_count(item), **forms), status
 
 
 @bp.get("/statements/<int:statement_id>/record")
