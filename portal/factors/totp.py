@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -49,15 +47,25 @@ def _aad(coordinator_id: int) -> bytes:
     return f"totp:{coordinator_id}".encode()
 
 
+def _aead():
+    """AES-GCM under the key derived for TOTP secrets; ``cryptography`` (~8 MB) is imported
+    when a second factor is used, not in every web worker."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(derived_key("totp secrets"))
+
+
 def seal(secret: str, coordinator_id: int) -> bytes:
     nonce = secrets.token_bytes(12)
-    return nonce + AESGCM(derived_key("totp secrets")).encrypt(nonce, secret.encode(), _aad(coordinator_id))
+    return nonce + _aead().encrypt(nonce, secret.encode(), _aad(coordinator_id))
 
 
 def unseal(blob: bytes, coordinator_id: int) -> str | None:
     """The secret, or None if it was sealed under another ``SECRET_KEY`` or for another account."""
+    from cryptography.exceptions import InvalidTag
+
     try:
-        plain = AESGCM(derived_key("totp secrets")).decrypt(blob[:12], blob[12:], _aad(coordinator_id))
+        plain = _aead().decrypt(blob[:12], blob[12:], _aad(coordinator_id))
         return plain.decode()
     except (InvalidTag, ValueError):
         return None

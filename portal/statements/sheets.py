@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 
-import xlsxwriter
 from flask_babel import gettext as _
 
 from portal.errors import DomainError
@@ -39,6 +38,8 @@ def check_size(rows: int) -> None:
 def to_xlsx(rows: Iterable[dict], fields: list[str], lang: str) -> Iterator[bytes]:
     """The workbook, written whole before the first byte is sent (a worksheet is not a stream),
     then read back in chunks (:func:`check_size` first)."""
+    import xlsxwriter  # here: most workers never write a workbook
+
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # closed by _read
     with tempfile.TemporaryDirectory() as scratch:
         book = xlsxwriter.Workbook(spool, {
