@@ -59,6 +59,9 @@ def test_report_marks_targets_met_and_missed():
     assert by_name["signing with the limiter as shipped ≥ 0.5 × insert reference (sqlite 100)"] is False
     assert by_name["signing, limiter off, ≥ 0.5 × insert reference (sqlite 100)"] is True
     assert "| sqlite | 1,000 | search |" in report.table(result)
+    runs[1]["scenarios"]["search"] = dict(scenario, p50_ms=0.0)  # no answer within the run
+    missed = {t["target"]: t["met"] for t in report.targets(result)}
+    assert missed["p50 at 1,000 ≤ 1.25 × p50 at 100: search (sqlite, 16 connections)"] is False
     assert "| sqlite | 100 | signing, limiter as shipped (ack 5" in report.table(result)
 
 
