@@ -38,7 +38,8 @@ def _wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None
     raise RuntimeError(f"no answer from {url} within {timeout} s")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (a gunicorn master's workers)."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
@@ -96,7 +97,7 @@ class Gunicorn:
         self._sampler.start()
 
     def workers(self) -> list[int]:
-        return _children(self.process.pid)
+        return children(self.process.pid)
 
     def _sample(self) -> None:
         # Workers are recycled after max_requests, so read each one's high-water mark while it lives.

@@ -57,7 +57,7 @@ from factories import new_statement, titled
 from live_server import Browser, live_server
 from sqlalchemy import func, select
 
-from bench.servers import Nginx
+from bench.servers import Nginx, children
 from portal.extensions import db
 from portal.models import OutboxMail, Signature, Statement
 
@@ -115,16 +115,6 @@ def outbox_id(message_id: str) -> int:
     match = re.fullmatch(r"<outbox-(\d+)\.[0-9a-f]+@undersigned>", message_id)
     assert match, message_id
     return int(match.group(1))
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
 
 
 def gone(pid: int) -> bool:
