@@ -15,6 +15,7 @@ from factories import new_statement
 from portal.accounts.coordinators import create_coordinator
 from portal.extensions import db
 from portal.models import Signature, utcnow
+from portal.signatures.counts import reconcile
 from portal.text import canonical_email, fold, listing_key
 
 PASSWORD = "correct horse battery staple"
@@ -67,6 +68,15 @@ def add_signature(app, statement_id: int, name: str, email: str, state: str = "c
         db.session.add(signature)
         db.session.commit()
         return signature.id
+
+
+def add_counted(app, statement_id: int, name: str, email: str, **fields) -> int:
+    """An approved signature, with the statement's counts and tallies brought up to date."""
+    ident = add_signature(app, statement_id, name, email, state="validated", **fields)
+    with app.app_context():
+        reconcile(db.session)
+        db.session.commit()
+    return ident
 
 
 class AuthActions:

@@ -10,32 +10,23 @@ from datetime import date
 
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
-from manage_fixtures import add_signature
+from manage_fixtures import add_counted
 from pypdf import PdfReader
 
 from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import Delivery, Signature, Statement
 from portal.record import deliveries, letter
-from portal.signatures.counts import reconcile
 
 ACTOR = Actor(None, "test")
-
-
-def counted(app, sid, name, email, **fields) -> int:
-    ident = add_signature(app, sid, name, email, state="validated", **fields)
-    with app.app_context():
-        reconcile(db.session)
-        db.session.commit()
-    return ident
 
 
 @pytest.fixture
 def signed(app, make_statement):
     sid = make_statement(langs=("en", "ar"))
-    counted(app, sid, "Reporters United", "a@example.org")
-    counted(app, sid, "Hidden Friends", "b@example.org", visibility="hidden")
-    counted(app, sid, "Country Only", "c@example.org", visibility="country", country="EG")
+    add_counted(app, sid, "Reporters United", "a@example.org")
+    add_counted(app, sid, "Hidden Friends", "b@example.org", visibility="hidden")
+    add_counted(app, sid, "Country Only", "c@example.org", visibility="country", country="EG")
     return sid
 
 
@@ -58,7 +49,7 @@ def test_snapshot_freezes_the_public_list_and_a_stable_pdf(app, signed, client):
         assert "Reporters United" in text and "Ministry of Justice" in text
         assert "more chose not to be listed" in text
         pdf_hash, list_hash = first.pdf_sha256, first.list_sha256
-    later = counted(app, signed, "Late Joiners", "d@example.org")
+    later = add_counted(app, signed, "Late Joiners", "d@example.org")
     with app.app_context():
         # The snapshot never changes: the model refuses it, and a later list is a new snapshot.
         stored = db.session.get(Delivery, first.id)
@@ -85,8 +76,8 @@ def test_snapshot_freezes_the_public_list_and_a_stable_pdf(app, signed, client):
 def test_page_and_letter_say_as_of_and_list_who_joined_after(app, signed, client):
     with app.app_context():
         deliver(signed)
-    counted(app, signed, "Late Joiners", "d@example.org")
-    counted(app, signed, "Late And Hidden", "e@example.org", visibility="hidden")
+    add_counted(app, signed, "Late Joiners", "d@example.org")
+    add_counted(app, signed, "Late And Hidden", "e@example.org", visibility="hidden")
     page = client.get("/en/s/free-the-reporters").get_data(as_text=True)
     assert "3 organisations as of October 18, 2026 (delivered to <bdi>Ministry of Justice</bdi>)." in page
     joined = page[page.index('id="joined"'):]

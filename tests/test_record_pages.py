@@ -8,13 +8,12 @@ from datetime import timedelta
 
 import pytest
 from fast_app import fast_app, fast_module_app  # noqa: F401
-from manage_fixtures import add_signature, add_statement, text_of
+from manage_fixtures import add_counted, add_statement, text_of
 
 from portal.accounts.audit import Actor
 from portal.extensions import db
 from portal.models import ModerationEvent, Statement, utcnow
 from portal.record import versions
-from portal.signatures.counts import reconcile
 from portal.statements import translating
 
 ACTOR = Actor(None, "test")
@@ -25,14 +24,6 @@ def edit(sid, body, change, lang="en", title="free-them title en"):
     translating.save(sid, translating.TranslationInput(lang, title, "", body, change), ACTOR)
 
 
-def counted(app, sid, name, email, **fields):
-    ident = add_signature(app, sid, name, email, state="validated", **fields)
-    with app.app_context():
-        reconcile(db.session)
-        db.session.commit()
-    return ident
-
-
 @pytest.fixture
 def amended(app, people):
     """A statement: version 1, a correction (2), an amendment (3); one signer of each."""
@@ -40,12 +31,12 @@ def amended(app, people):
     with app.app_context():
         versions.open_record(db.session, db.session.get(Statement, sid))
         db.session.commit()
-    counted(app, sid, "Early Signers", "a@example.org", original_version=1)
+    add_counted(app, sid, "Early Signers", "a@example.org", original_version=1)
     with app.app_context():
         edit(sid, "Body of free-them, corrected.", "editorial")
         edit(sid, "Body of free-them, <b>amended</b> & extended.", "substantive")
-    counted(app, sid, "Later Signers", "b@example.org", original_version=3)
-    counted(app, sid, "Kept On", "c@example.org", original_version=3)
+    add_counted(app, sid, "Later Signers", "b@example.org", original_version=3)
+    add_counted(app, sid, "Kept On", "c@example.org", original_version=3)
     return sid
 
 
@@ -100,8 +91,8 @@ def test_trust_block_and_zero_state(app, client, auth, people):
         "corrections_contact": "corrections@network.example.org", "reconsent_days": "10",
         "reconsent_lapse": "remove"}, page=f"/manage/statements/{sid}/record")
     assert saved.status_code == 303
-    counted(app, sid, "Listed One", "a@example.org")
-    counted(app, sid, "Hidden One", "secret@example.org", visibility="hidden")
+    add_counted(app, sid, "Listed One", "a@example.org")
+    add_counted(app, sid, "Hidden One", "secret@example.org", visibility="hidden")
     html = text_of(client.get(URL))
     trust = html[html.index('id="trust"'):]
     assert "Reporters Network" in trust and "&lt;script&gt;" in trust and "<script>alert" not in html

@@ -9,12 +9,11 @@ import re
 from datetime import date
 
 import feedparser
-import pytest
-from conftest import csrf_token, free_port
+from conftest import csrf_token
 from fast_app import fast_app, fast_module_app  # noqa: F401
 from manage_fixtures import add_signature, add_statement
 from sqlalchemy import select
-from test_mail import SMTPServer
+from test_mail import smtp  # noqa: F401  (the real SMTP server fixture)
 
 from portal.extensions import db
 from portal.mail.outbox import send_due
@@ -22,15 +21,6 @@ from portal.models import OutboxMail, Signature
 
 FORM = {"kind": "organisation", "name": "Reporters United", "signer_name": "Ana", "country": "FR",
         "email": "ana@example.org", "visibility": "full", "authorised": "y"}
-
-
-@pytest.fixture
-def smtp():
-    """A real aiosmtpd server on loopback."""
-    server = SMTPServer(free_port())
-    server.up()
-    yield server
-    server.down()
 
 
 def informed(app, sid, name, email, lang="en", keep=True) -> int:
@@ -66,7 +56,7 @@ def test_keep_me_informed_is_off_by_default_and_stored_when_ticked(app, client, 
 
 
 def test_an_update_reaches_those_who_asked_and_one_click_unsubscribe_is_honoured(
-        app, client, auth, people, smtp):
+        app, client, auth, people, smtp):  # noqa: F811
     app.config["SMTP_URL"] = smtp.url
     sid = add_statement(app, "free-them", people.owner, langs=("en", "fr"))
     informed(app, sid, "Reporters United", "ana@example.org")

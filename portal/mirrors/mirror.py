@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from markupsafe import Markup
 from nacl.signing import VerifyKey
 
 from portal.mirrors import keys, transparency
@@ -90,7 +91,7 @@ def context(view: PublicView, config: Mapping) -> dict:
             "view": view, "statement": view.statement, "texts": texts(view), "lang": view.lang,
             "letter": outputs.letter(view, int(config["PRINT_MAX_SIGNATORIES"])), "head": head,
             "daily_heads": transparency.daily_heads(view.statement.id), "as_of": as_of(view, head),
-            "style": STYLE, "file_csp": FILE_CSP}
+            "style": Markup(STYLE), "file_csp": FILE_CSP}  # the shipped stylesheet, never user text
 
 
 _kept: OrderedDict[str, Mirror] = OrderedDict()

@@ -43,6 +43,17 @@ def website_error(value: str) -> str | None:
     return None
 
 
+def check_kind(statement, kind: str) -> None:
+    """Whether ``statement`` takes signatures of this kind (organisations, individuals or both).
+
+    :raises SigningError: on the ``kind`` field.
+    """
+    if kind == Kind.organisation and not statement.allow_organisations:
+        raise SigningError("kind", _("This statement is signed by individuals only."))
+    if kind == Kind.individual and not statement.allow_individuals:
+        raise SigningError("kind", _("This statement is signed by organisations only."))
+
+
 def check_details(kind: str, country: str, visibility: str, names: dict[str, str], website: str) -> None:
     """The rules every signatory's details follow, wherever they come from.
 

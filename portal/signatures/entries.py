@@ -30,7 +30,7 @@ from portal.models import (
     new_uid,
     utcnow,
 )
-from portal.signatures.details import SigningError, check_details
+from portal.signatures.details import SigningError, check_details, check_kind
 from portal.signatures.notices import compose
 from portal.signatures.transitions import move
 from portal.text import canonical_email, fold, listing_key, name_key, normalise_website
@@ -68,11 +68,8 @@ def check(entry: Entry, statement: Statement) -> None:
     if statement.state not in ENTERABLE:
         raise EntryError(None, _("Signatures can be entered while the statement is collecting, "
                                  "published or closed."))
-    if entry.kind == Kind.organisation and not statement.allow_organisations:
-        raise EntryError("kind", _("This statement is signed by individuals only."))
-    if entry.kind == Kind.individual and not statement.allow_individuals:
-        raise EntryError("kind", _("This statement is signed by organisations only."))
     try:
+        check_kind(statement, entry.kind)
         check_details(entry.kind, entry.country, entry.visibility,
                       {"name": entry.name, "signer_name": entry.signer_name, "role": entry.role},
                       normalise_website(entry.website))

@@ -42,7 +42,7 @@ from portal.network import access
 from portal.notifications import listed
 from portal.record import versions
 from portal.safety import contacts
-from portal.signatures.details import SigningBusy, SigningError, check_details
+from portal.signatures.details import SigningBusy, SigningError, check_details, check_kind
 from portal.signatures.notices import compose
 from portal.signatures.transitions import Outcome, confirm_now, event, move
 from portal.statements import public
@@ -88,10 +88,7 @@ def _check(req: SignRequest, statement: Statement | None) -> Statement:
     now = public.signing(statement) if statement is not None else None
     if now is None or not now.open:
         raise SigningError(None, closed_message(now) if now else _("Signing of this statement is closed."))
-    if req.kind == Kind.organisation and not statement.allow_organisations:
-        raise SigningError("kind", _("This statement is signed by individuals only."))
-    if req.kind == Kind.individual and not statement.allow_individuals:
-        raise SigningError("kind", _("This statement is signed by organisations only."))
+    check_kind(statement, req.kind)
     check_details(req.kind, req.country, req.visibility,
                   {"name": req.name, "signer_name": req.signer_name, "role": req.role},
                   normalise_website(req.website))

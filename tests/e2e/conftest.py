@@ -139,3 +139,14 @@ def outbox_link(server, email: str, kind: str) -> str:
     match = re.search(rf"{re.escape(server.url)}(/{kind}/[A-Za-z0-9_\-.]+)", mails[0].body)
     assert match, f"no {kind} link in the email to {email}"
     return match.group(1)
+
+
+def log_in(page, server, lang: str | None = None) -> None:
+    """The demo coordinator signs in through the login form (``lang``: the page is in it first)."""
+    page.goto("/manage/login")
+    if lang:
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+    page.locator("#email").fill(server.login[0])
+    page.locator("#password").fill(server.login[1])
+    page.locator("form#login button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/manage/")

@@ -15,7 +15,7 @@ from portal.network import invitations, roster
 from portal.signatures import signing
 
 from . import test_record_journey as record
-from .conftest import LANGUAGES, SLUG
+from .conftest import LANGUAGES, SLUG, log_in
 
 axe = Axe()
 # Every rule axe enables by default, plus WCAG 2.2's target size and the duplicate-id checks it leaves off.
@@ -163,12 +163,7 @@ def test_public_pages_have_no_axe_violations(open_page, links, lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_workspace_pages_have_no_axe_violations(open_page, server, links, lang):
     page = open_page(locale=lang)
-    page.goto("/manage/login")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
+    log_in(page, server, lang)
     for path in WORKSPACE.values():
         check(page, path.format(**links[lang]))
 

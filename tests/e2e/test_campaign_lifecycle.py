@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import Coordinator, Signature, Statement, StatementTranslation, utcnow
 from portal.text import canonical_email, fold, listing_key
 
+from .conftest import log_in
 from .test_axe import AXE_OPTIONS, axe
 
 
@@ -75,11 +76,7 @@ def test_close_reopen_and_extend_with_confirmations(open_page, server, js, lang)
     sid = seed(server, slug)
     t = lambda message, **values: words(server, lang, message, **values)  # noqa: E731
     page = open_page(js=js, locale=lang)
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
+    log_in(page, server)
     overview = f"{server.url}/manage/statements/{sid}"
     page.goto(overview)
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
@@ -140,11 +137,7 @@ def test_close_reopen_and_extend_with_confirmations(open_page, server, js, lang)
 def test_new_workspace_pages_have_no_axe_violations(open_page, server, lang):
     sid = seed(server, f"axe-entries-{lang}")
     page = open_page(locale=lang)
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
+    log_in(page, server)
     for path in (f"/manage/statements/{sid}/entries", "/manage/notifications",
                  f"/manage/statements/{sid}/step/closed"):
         page.goto(path)

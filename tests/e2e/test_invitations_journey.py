@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import OutboxMail, Statement
 
-from .conftest import SLUG
+from .conftest import SLUG, log_in
 
 axe = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
@@ -40,11 +40,7 @@ def test_invite_sign_decline_and_track(open_page, server, js, lang):
     run = f"{lang}-{'js' if js else 'nojs'}"
     tag = f"run-{run}"
     page = open_page(js=js, locale=lang)
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
+    log_in(page, server)
 
     # Import through the workspace: the preview names the bad row's line, then confirm.
     rows = [f"Campaign {run} {n},{'TN' if n else 'Atlantis'},,desk{n}-{run}@example.org,{lang},{tag}"

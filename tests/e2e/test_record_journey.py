@@ -19,7 +19,7 @@ from portal.record import versions
 from portal.signatures import signer, signing
 from portal.statements import translating
 
-from .conftest import SLUG, outbox_link
+from .conftest import SLUG, log_in, outbox_link
 
 axe = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
@@ -57,14 +57,6 @@ def clean(page, url: str | None = None) -> None:
         page.goto(url)
     results = axe.run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-
-
-def log_in(page, server) -> None:
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])

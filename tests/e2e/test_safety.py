@@ -12,17 +12,11 @@ from playwright.sync_api import expect
 
 from portal.safety import contacts, keys
 
+from .conftest import log_in
+
 axe = Axe()
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {
     rule: {"enabled": True} for rule in ("target-size", "duplicate-id", "duplicate-id-active")}}
-
-
-def log_in(page, server) -> None:
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])

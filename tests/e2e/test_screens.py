@@ -13,13 +13,12 @@ from functools import lru_cache
 
 import pytest
 from babel.messages.pofile import read_po
-from playwright.sync_api import expect
 
 from portal.config import ROOT
 from portal.extensions import db
 from portal.models import Statement
 
-from .conftest import ARTIFACTS, SLUG
+from .conftest import ARTIFACTS, SLUG, log_in
 from .test_axe import AXE_OPTIONS, WORKSPACE, axe, signer_links
 from .test_axe import PUBLIC as AXE_PUBLIC
 
@@ -83,15 +82,6 @@ def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def _log_in(page, server, lang: str) -> None:
-    page.goto("/manage/login")
-    expect(page.locator("html")).to_have_attribute("lang", lang)
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
-    expect(page).to_have_url(f"{server.url}/manage/")
-
-
 def _visit(page, url: str, shot, js: bool) -> list[str]:
     """Open ``url``, save its screenshot, check it at 320 px (and with axe, JavaScript on); the
     problems found, as messages."""
@@ -126,7 +116,7 @@ def test_every_page_in_every_setting(open_page, server, links, lang, width, js):
     problems = []
     for name, path in PUBLIC.items():
         problems += _visit(page, path.format(**values), folder / f"{name}.png", js)
-    _log_in(page, server, lang)
+    log_in(page, server, lang)
     for name, path in WORKSPACE.items():
         problems += _visit(page, path.format(**values), folder / f"{name}.png", js)
         if lang != "en":
@@ -142,7 +132,7 @@ def _untranslated(page, lang: str) -> list[str]:
 
 def test_russian_workspace_has_no_untranslated_string(open_page, server, links):
     page = open_page(js=False, locale="ru", width=1280)
-    _log_in(page, server, "ru")
+    log_in(page, server, "ru")
     problems = []
     for path in WORKSPACE.values():
         page.goto(path.format(**links["ru"]))
@@ -153,7 +143,7 @@ def test_russian_workspace_has_no_untranslated_string(open_page, server, links):
 def test_the_check_would_see_an_english_string(open_page, server):
     """The msgid check is not vacuous: an English page holds many catalogue strings."""
     page = open_page(js=False, locale="en", width=1280)
-    _log_in(page, server, "en")
+    log_in(page, server, "en")
     page.goto("/manage/audit")
     seen = translated_msgids("ru") & set(page.evaluate(OWN_TEXTS))
     assert {"Audit log", "Statements", "Log out"} <= seen

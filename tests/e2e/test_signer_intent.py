@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models import Signature, Statement
 from portal.signatures import signing
 
-from .conftest import LANGUAGES, SLUG, outbox_link
+from .conftest import LANGUAGES, SLUG, log_in, outbox_link
 from .test_journeys import assert_no_axe_violations, fill_sign_form
 
 BUSY = "busy-statement"
@@ -118,10 +118,7 @@ def test_the_queue_says_why_each_was_set_aside(open_page, server, lang):
             email=f"set-aside-{lang}@example.org", lang=lang, authorised=True, signer_name="Bot",
             ip="192.0.2.1", honeypot="filled"))
     page = open_page(locale=lang)
-    page.goto("/manage/login")
-    page.locator("#email").fill(server.login[0])
-    page.locator("#password").fill(server.login[1])
-    page.locator("form#login button[type=submit]").click()
+    log_in(page, server)
     page.goto(f"/manage/statements/{sid}/moderation?state=fraudulent")
     row = page.locator("article.sig", has_text=f"Honeypot {lang}")
     expect(row.locator(".set-aside li")).to_have_count(1)
